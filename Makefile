@@ -1,0 +1,77 @@
+# xen-cdromd: build, test and demonstrate.  README.md says how to start.
+#
+#   make            build the daemon, the unit tests and the test host
+#   make check      install what is missing, then build and run every test,
+#                   plainly and under AddressSanitizer + UBSan
+#   make demo       install what is missing, bring up the embedded test
+#                   host and change a CD live
+#
+# BUILD=DIR puts objects elsewhere; SANITIZE=1 builds with ASan + UBSan.
+
+CC      ?= cc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+CSTD     = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Iprotocol
+ifeq ($(SANITIZE),1)
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+           -fno-omit-frame-pointer
+endif
+ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SANFLAGS)
+XEN_LIBS   = -lxenstore -lxentoollog
+
+PROTOCOL_SRCS = $(wildcard protocol/*.c)
+WATCHER_SRCS  = $(wildcard watcher/*.c)
+UNIT_SRCS     = $(wildcard tests/unit/test-*.c)
+SHIM_SRC      = tests/host/xsshim.c
+HOST_SRCS     = $(filter-out $(SHIM_SRC),$(wildcard tests/host/*.c))
+
+PROTOCOL_OBJS = $(PROTOCOL_SRCS:%.c=$(BUILD)/%.o)
+WATCHER_OBJS  = $(WATCHER_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS     = $(UNIT_SRCS:%.c=$(BUILD)/%)
+HOST_BINS     = $(HOST_SRCS:%.c=$(BUILD)/%)
+SHIM_SO       = $(BUILD)/tests/host/xsshim.so
+
+.PHONY: all check demo deps clean test-unit test-host
+all: $(BUILD)/xen-cdromd $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
+
+$(BUILD)/%.o: %.c $(wildcard protocol/*.h watcher/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libprotocol.a: $(PROTOCOL_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/xen-cdromd: $(WATCHER_OBJS) $(BUILD)/libprotocol.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libprotocol.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libprotocol.a
+
+$(BUILD)/tests/host/%: tests/host/%.c $(wildcard tests/host/*.h) $(BUILD)/libprotocol.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libprotocol.a $(XEN_LIBS)
+
+# The shim is preloaded into Debian's xenstored, which is not built with
+# the sanitizers' runtime: it never takes SANFLAGS.
+$(SHIM_SO): $(SHIM_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+deps:
+	@scripts/install-deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) BUILD=build/asan SANITIZE=1 all
+	tests/run.sh build build/asan
+
+test-unit: all
+	tests/run.sh --unit build
+
+demo: deps all
+	tests/demo.sh build
+
+clean:
+	rm -rf build

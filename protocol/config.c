@@ -1,0 +1,278 @@
+/*
+ * Parses xen-cdromd.conf from memory.  The grammar is deliberately
+ * small: "key = value" lines, blank lines, and comment lines whose
+ * first non-blank character is "#".  A "#" anywhere else is part of the
+ * value, since a directory name may hold one.  Every mistake stops the
+ * start-up with "FILE:LINE: what", so a typo never silently weakens
+ * the policy.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "request.h"
+
+#define LINE_LEN_MAX	4096
+#define KEY_MAX		32
+#define SHOW_MAX	64	/* how much of a bad value an error quotes */
+
+struct parse {
+	struct config c;	/* built here, handed over only on success */
+	const char *file;
+	unsigned line;
+	bool seen_eject, seen_timeout;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parse *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->errlen == 0)
+		return -1;
+	n = snprintf(p->err, p->errlen, "%s:%u: ", p->file, p->line);
+	if (n >= 0 && (size_t)n < p->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* A value fit to quote in a log line: control bytes become '?'. */
+static const char *
+show(const char *s, char *buf)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i < SHOW_MAX; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+		    '?' : s[i];
+	buf[i] = '\0';
+	if (s[i] != '\0')
+		memcpy(buf + i - 3, "...", 3);
+	return buf;
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static int
+set_guest_eject(struct parse *p, char *v)
+{
+	char shown[SHOW_MAX + 1];
+
+	if (p->seen_eject)
+		return fail(p, "guest-eject is given more than once");
+	p->seen_eject = true;
+	if (strcmp(v, "yes") == 0)
+		p->c.guest_eject = true;
+	else if (strcmp(v, "no") == 0)
+		p->c.guest_eject = false;
+	else
+		return fail(p, "guest-eject must be yes or no, not \"%s\"",
+		    show(v, shown));
+	return 0;
+}
+
+static int
+set_step_timeout(struct parse *p, char *v)
+{
+	char shown[SHOW_MAX + 1];
+	const char *s;
+	unsigned n = 0;
+
+	if (p->seen_timeout)
+		return fail(p, "step-timeout is given more than once");
+	p->seen_timeout = true;
+	for (s = v; *s >= '0' && *s <= '9' && n <= CONFIG_STEP_TIMEOUT_MAX;
+	    s++)
+		n = n * 10 + (*s - '0');
+	if (*s != '\0' || n < 1 || n > CONFIG_STEP_TIMEOUT_MAX)
+		return fail(p, "step-timeout must be 1 to %d seconds, not "
+		    "\"%s\"", CONFIG_STEP_TIMEOUT_MAX, show(v, shown));
+	p->c.step_timeout = n;
+	return 0;
+}
+
+/* Stored without its trailing "/", except "/" itself. */
+static int
+add_allowed_dir(struct parse *p, char *v)
+{
+	char shown[SHOW_MAX + 1];
+	const char *why;
+	size_t n = strlen(v);
+
+	if (p->c.n_allowed_dirs == CONFIG_ALLOWED_DIRS_MAX)
+		return fail(p, "more than %d allowed-dir lines",
+		    CONFIG_ALLOWED_DIRS_MAX);
+	show(v, shown);
+	if (strcmp(v, "/") != 0) {
+		if (v[n - 1] == '/')
+			v[n - 1] = '\0';
+		if (target_check(v, &why) < 0)
+			return fail(p, "allowed-dir \"%s\": %s", shown, why);
+	}
+	if ((p->c.allowed_dirs[p->c.n_allowed_dirs] = strdup(v)) == NULL)
+		return fail(p, "out of memory");
+	p->c.n_allowed_dirs++;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	int (*set)(struct parse *, char *);
+} keys[] = {
+	{ "guest-eject",	set_guest_eject },
+	{ "allowed-dir",	add_allowed_dir },
+	{ "step-timeout",	set_step_timeout },
+};
+
+/* key and value: the line's two halves, trimmed, NUL-terminated. */
+static int
+set_key(struct parse *p, const char *key, char *value)
+{
+	char shown[SHOW_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i].key) != 0)
+			continue;
+		if (*value == '\0')
+			return fail(p, "%s has an empty value", key);
+		return keys[i].set(p, value);
+	}
+	return fail(p, "unknown key \"%s\"", show(key, shown));
+}
+
+/* Copies s[0..n) without its blanks at both ends into out. */
+static void
+trim_copy(const char *s, size_t n, char *out, size_t outlen)
+{
+	while (n > 0 && is_blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* One line of n bytes, its "\n" excluded. */
+static int
+parse_line(struct parse *p, const char *s, size_t n)
+{
+	char key[KEY_MAX], value[LINE_LEN_MAX + 1], shown[SHOW_MAX + 1];
+	const char *eq;
+	size_t i;
+
+	if (n > LINE_LEN_MAX)
+		return fail(p, "line longer than %d bytes", LINE_LEN_MAX);
+	if (memchr(s, '\0', n) != NULL)
+		return fail(p, "NUL byte in line");
+	for (i = 0; i < n && is_blank(s[i]); i++)
+		;
+	if (i == n || s[i] == '#')
+		return 0;
+	if ((eq = memchr(s, '=', n)) == NULL) {
+		trim_copy(s, n, value, sizeof(value));
+		return fail(p, "expected \"key = value\", not \"%s\"",
+		    show(value, shown));
+	}
+	/* A key too long for key[] is cut, and then unknown anyway. */
+	trim_copy(s, eq - s, key, sizeof(key));
+	trim_copy(eq + 1, n - (eq + 1 - s), value, sizeof(value));
+	if (*key == '\0')
+		return fail(p, "missing key before \"=\"");
+	return set_key(p, key, value);
+}
+
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->guest_eject = false;
+	c->step_timeout = CONFIG_STEP_TIMEOUT_DEFAULT;
+}
+
+/*
+ * c must have been through config_init().  Its old allowed dirs are
+ * freed whatever happens: it ends as the file says, or as the defaults.
+ */
+int
+config_parse(struct config *c, const char *text, size_t len,
+    const char *filename, char *err, size_t errlen)
+{
+	struct parse p = { .file = filename, .err = err, .errlen = errlen };
+	const char *s, *end, *nl;
+
+	config_init(&p.c);
+	if (errlen > 0)
+		err[0] = '\0';
+	if (text == NULL) {
+		text = "";
+		len = 0;
+	}
+	s = text;
+	end = text + len;
+	if (len > CONFIG_TEXT_MAX) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: larger than %d bytes",
+			    filename, CONFIG_TEXT_MAX);
+		goto fail;
+	}
+	for (p.line = 1; s < end; p.line++, s = nl + 1) {
+		if ((nl = memchr(s, '\n', end - s)) == NULL)
+			nl = end;
+		if (parse_line(&p, s, nl - s) < 0)
+			goto fail;
+	}
+	config_free(c);
+	*c = p.c;
+	return 0;
+fail:
+	config_free(&p.c);
+	config_free(c);
+	config_init(c);
+	return -1;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_allowed_dirs; i++) {
+		free(c->allowed_dirs[i]);
+		c->allowed_dirs[i] = NULL;
+	}
+	c->n_allowed_dirs = 0;
+}
+
+/* An empty target is an eject: it reads no file, so it is always allowed. */
+bool
+config_target_allowed(const struct config *c, const char *target)
+{
+	size_t i;
+
+	if (c->n_allowed_dirs == 0 || *target == '\0')
+		return true;
+	for (i = 0; i < c->n_allowed_dirs; i++)
+		if (path_within(target, c->allowed_dirs[i]))
+			return true;
+	return false;
+}

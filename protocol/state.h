@@ -1,0 +1,21 @@
+/*
+ * A drive's state as the contract spells it in cdrom-request/VDEV/state.
+ * The order is the order of a change.
+ */
+#ifndef PROTOCOL_STATE_H
+#define PROTOCOL_STATE_H
+
+enum drive_state {
+	DRIVE_EJECTING,
+	DRIVE_DETACHING,
+	DRIVE_ATTACHING,
+	DRIVE_CHANGING,
+	DRIVE_DONE,
+	DRIVE_ERROR,
+};
+
+const char *drive_state_name(enum drive_state s);
+/* -1 for anything that is not exactly one of the six names. */
+int drive_state_parse(const char *s, enum drive_state *out);
+
+#endif

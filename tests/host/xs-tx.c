@@ -1,0 +1,138 @@
+/*
+ * xs-tx: applies a script of xenstore operations, read from stdin, in
+ * one transaction, the way libxl writes a new domain or device: a
+ * watcher sees all of it at once or none of it.  The shell tools
+ * (xenstore-write, xenstore-chmod) cannot put permissions and writes
+ * in one transaction.  One operation per line:
+ *
+ *	rm PATH			(a missing PATH is fine, as for libxl)
+ *	mkdir PATH
+ *	write PATH VALUE	(VALUE: the rest of the line, may be empty)
+ *	chmod PATH PERM...	(PERM as xenstore-chmod: n0 r5 w5 b5)
+ *
+ * Blank lines and lines starting with '#' are skipped.  The whole
+ * script is replayed when the commit meets a conflict (EAGAIN).
+ * Talks to $XENSTORED_PATH like every libxenstore client.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenstore.h>
+
+#define MAX_PERMS	16
+#define MAX_LINES	4096
+
+static bool
+parse_perm(const char *s, struct xs_permissions *p)
+{
+	char	*end;
+
+	switch (s[0]) {
+	case 'n': p->perms = XS_PERM_NONE; break;
+	case 'r': p->perms = XS_PERM_READ; break;
+	case 'w': p->perms = XS_PERM_WRITE; break;
+	case 'b': p->perms = XS_PERM_READ | XS_PERM_WRITE; break;
+	default: return false;
+	}
+	p->id = strtoul(s + 1, &end, 10);
+	return s[1] != '\0' && *end == '\0';
+}
+
+static bool
+do_chmod(struct xs_handle *xs, xs_transaction_t t, char *args)
+{
+	struct xs_permissions	 perms[MAX_PERMS];
+	char			*path, *word;
+	unsigned int		 n = 0;
+
+	path = strtok(args, " ");
+	while ((word = strtok(NULL, " ")) != NULL) {
+		if (n == MAX_PERMS || !parse_perm(word, &perms[n]))
+			errx(2, "chmod %s: bad permission %s", path, word);
+		n++;
+	}
+	if (path == NULL || n == 0)
+		errx(2, "chmod needs a path and permissions");
+	return xs_set_permissions(xs, t, path, perms, n);
+}
+
+/* Returns false with errno set when xenstored refused the operation. */
+static bool
+run_line(struct xs_handle *xs, xs_transaction_t t, const char *line)
+{
+	char	 buf[8192], *op, *path, *value;
+	bool	 ok;
+
+	if (strlen(line) >= sizeof(buf))
+		errx(2, "line too long");
+	strcpy(buf, line);
+	op = buf;
+	if ((path = strchr(op, ' ')) == NULL)
+		errx(2, "%s: no path", line);
+	*path++ = '\0';
+	if (strcmp(op, "chmod") == 0)
+		return do_chmod(xs, t, path);
+	if ((value = strchr(path, ' ')) != NULL)
+		*value++ = '\0';
+	if (strcmp(op, "write") == 0) {
+		if (value == NULL)
+			value = "";
+		return xs_write(xs, t, path, value, strlen(value));
+	}
+	if (value != NULL)
+		errx(2, "%s: trailing words", line);
+	if (strcmp(op, "mkdir") == 0)
+		return xs_mkdir(xs, t, path);
+	if (strcmp(op, "rm") == 0) {
+		ok = xs_rm(xs, t, path);
+		return ok || errno == ENOENT;
+	}
+	errx(2, "%s: unknown operation %s", line, op);
+}
+
+int
+main(void)
+{
+	static char		*lines[MAX_LINES];
+	struct xs_handle	*xs;
+	xs_transaction_t	 t;
+	char			*line = NULL;
+	size_t			 cap = 0, n = 0, i;
+	ssize_t			 len;
+
+	while ((len = getline(&line, &cap, stdin)) != -1) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (n == MAX_LINES)
+			errx(2, "script too long");
+		if ((lines[n++] = strdup(line)) == NULL)
+			err(2, "strdup");
+	}
+	free(line);
+	if ((xs = xs_open(0)) == NULL)
+		err(1, "xs_open");
+	for (;;) {
+		if ((t = xs_transaction_start(xs)) == XBT_NULL)
+			err(1, "transaction start");
+		for (i = 0; i < n; i++)
+			if (!run_line(xs, t, lines[i])) {
+				warn("%s", lines[i]);
+				xs_transaction_end(xs, t, true);
+				return 1;
+			}
+		if (xs_transaction_end(xs, t, false))
+			break;
+		if (errno != EAGAIN)
+			err(1, "transaction end");
+	}
+	xs_close(xs);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	return 0;
+}

@@ -1,0 +1,363 @@
+/*
+ * Domains and the discovery of their drives.
+ *
+ * Each known domain has three watches: its cdrom-request directory (the
+ * requests), libxl's list of its vbds and its device model's state (the
+ * drives; a drive is adopted once both its vbd and a running device
+ * model are there, in whichever order they appear).  Every handler
+ * re-reads what it needs: the event only says where to look.
+ *
+ * Only dom0-writable nodes are trusted to find a drive: libxl's record
+ * under /libxl and the backend directory, never the guest's frontend.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "drive.h"
+#include "log.h"
+#include "store.h"
+
+/* Domain ids above this are Xen's reserved ones (DOMID_FIRST_RESERVED). */
+#define DOMID_MAX 0x7fef
+
+struct domain {
+	int domid;
+	struct drive *drives;
+	bool drives_known;	/* discovery has run with a device model up */
+	struct domain *next;
+};
+
+static struct domain *domains;
+
+/* Watch tokens are "<kind><domid>"; kinds: */
+enum watch_kind {
+	WATCH_REQUESTS = 'r',	/* ~/cdrom-request */
+	WATCH_VBDS = 'v',	/* /libxl/D/device/vbd */
+	WATCH_DM = 'm',		/* the device model's state */
+};
+
+/* Strict decimal: what xenstore node names of ids look like. */
+static int
+parse_id(const char *s, int max)
+{
+	long v = 0;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	return (int)v;
+}
+
+static struct domain *
+domain_find(int domid)
+{
+	struct domain *dom;
+
+	for (dom = domains; dom != NULL; dom = dom->next)
+		if (dom->domid == domid)
+			return dom;
+	return NULL;
+}
+
+static struct drive *
+drive_find(struct domain *dom, const char *vdev)
+{
+	struct drive *d;
+
+	for (d = dom->drives; d != NULL; d = d->next)
+		if (strcmp(d->vdev, vdev) == 0)
+			return d;
+	return NULL;
+}
+
+static bool
+watch_path(char *buf, int domid, enum watch_kind kind)
+{
+	switch (kind) {
+	case WATCH_REQUESTS:
+		return path_request_dir(buf, domid) == 0;
+	case WATCH_VBDS:
+		return path_libxl_vbd_dir(buf, domid) == 0;
+	case WATCH_DM:
+		return path_dm_state(buf, domid) == 0;
+	}
+	return false;
+}
+
+static void
+domain_watch(struct domain *dom, bool on)
+{
+	static const enum watch_kind kinds[] = {
+		WATCH_REQUESTS, WATCH_VBDS, WATCH_DM,
+	};
+	char path[XS_PATH_MAX], token[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(token, sizeof(token), "%c%d", kinds[i], dom->domid);
+		if (!watch_path(path, dom->domid, kinds[i]))
+			continue;
+		if (on ? !store_watch(path, token) : !store_unwatch(path, token))
+			log_warn("dom %d: %s %s", dom->domid,
+			    on ? "watching" : "unwatching", path);
+	}
+}
+
+static void
+domain_forget(struct domain *dom)
+{
+	struct domain **pp;
+	struct drive *d;
+
+	for (pp = &domains; *pp != dom; pp = &(*pp)->next)
+		;
+	*pp = dom->next;
+	domain_watch(dom, false);
+	while ((d = dom->drives) != NULL) {
+		dom->drives = d->next;
+		drive_free(d);
+	}
+	log_info("dom %d: forgotten", dom->domid);
+	free(dom);
+}
+
+static bool
+device_model_running(int domid)
+{
+	char path[XS_PATH_MAX], state[32];
+
+	return path_dm_state(path, domid) == 0 &&
+	    store_read(XBT_NULL, path, state, sizeof(state)) &&
+	    strcmp(state, "running") == 0;
+}
+
+/*
+ * Checks one of libxl's vbd records; true if it is an emulated CD-ROM,
+ * with its name and backend directory.
+ */
+static bool
+vbd_is_cdrom(int domid, int devid, char *vdev, char *backend, char *libxl)
+{
+	char path[XS_PATH_MAX], want[XS_PATH_MAX], value[64];
+	int index;
+
+	if (path_libxl_vbd(libxl, domid, devid) == -1)
+		return false;
+	if (path_child(path, libxl, "backend") == -1 ||
+	    !store_read(XBT_NULL, path, backend, XS_PATH_MAX))
+		return false;
+	/* The backend must be dom0's, for this domain and this device. */
+	if (!((path_backend(want, "qdisk", domid, devid) == 0 &&
+	    strcmp(backend, want) == 0) ||
+	    (path_backend(want, "vbd", domid, devid) == 0 &&
+	    strcmp(backend, want) == 0)))
+		return false;
+	if (path_child(path, backend, "device-type") == -1 ||
+	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
+	    strcmp(value, "cdrom") != 0)
+		return false;
+	if (path_child(path, backend, "dev") == -1 ||
+	    !store_read(XBT_NULL, path, vdev, VDEV_NAME_MAX) ||
+	    vdev_to_devid(vdev, &index) != devid) {
+		log_warnx("dom %d: vbd %d has no matching name (dev)", domid,
+		    devid);
+		return false;
+	}
+	return true;
+}
+
+/* Adopts new CD-ROM drives and forgets those whose vbd went away. */
+static void
+domain_find_drives(struct domain *dom)
+{
+	char path[XS_PATH_MAX], vdev[VDEV_NAME_MAX], backend[XS_PATH_MAX];
+	char libxl[XS_PATH_MAX];
+	struct drive *d, **pp;
+	unsigned i, n = 0;
+	char **vbds;
+	int devid;
+
+	if (!device_model_running(dom->domid))
+		return;
+	for (d = dom->drives; d != NULL; d = d->next)
+		d->seen = false;
+	if (path_libxl_vbd_dir(path, dom->domid) == -1)
+		return;
+	vbds = store_list(XBT_NULL, path, &n);
+	for (i = 0; i < n; i++) {
+		if ((devid = parse_id(vbds[i], 0x7fffffff)) == -1 ||
+		    !vbd_is_cdrom(dom->domid, devid, vdev, backend, libxl))
+			continue;
+		if ((d = drive_find(dom, vdev)) == NULL) {
+			if ((d = drive_adopt(dom->domid, vdev, devid, backend,
+			    libxl)) == NULL)
+				continue;
+			d->next = dom->drives;
+			dom->drives = d;
+		}
+		d->seen = true;
+	}
+	free(vbds);
+	for (pp = &dom->drives; (d = *pp) != NULL;) {
+		if (d->seen) {
+			pp = &d->next;
+			continue;
+		}
+		log_info("dom %d %s: vbd removed, forgetting the drive",
+		    dom->domid, d->vdev);
+		*pp = d->next;
+		drive_free(d);
+	}
+	dom->drives_known = true;
+}
+
+/* A request for a vdev that is not one of the domain's CD-ROM drives. */
+static void
+reject_unknown(struct domain *dom, const char *vdev)
+{
+	char path[XS_PATH_MAX], state[16], error[128];
+	xs_transaction_t t;
+
+	if (path_request_node(path, dom->domid, vdev, "state") == -1)
+		return;
+	/* Answered already, or removed since the event. */
+	if (store_read(XBT_NULL, path, state, sizeof(state)) &&
+	    strcmp(state, "error") == 0)
+		return;
+	if (path_request(path, dom->domid, vdev) == -1 ||
+	    !store_exists(XBT_NULL, path))
+		return;
+	snprintf(error, sizeof(error), "%s is not an emulated CD-ROM drive of "
+	    "domain %d", vdev, dom->domid);
+	log_warnx("dom %d %s: %s", dom->domid, vdev, error);
+	for (;;) {
+		if ((t = store_begin()) == XBT_NULL)
+			return;
+		if (path_request_node(path, dom->domid, vdev, "state") == -1 ||
+		    !store_write(t, path, "error") ||
+		    path_request_node(path, dom->domid, vdev, "error") == -1 ||
+		    !store_write(t, path, error)) {
+			store_abort(t);
+			return;
+		}
+		if (store_commit(t) || errno != EAGAIN)
+			return;
+	}
+}
+
+/* Looks at every request of the domain: the level-triggered sweep. */
+static void
+domain_check_requests(struct domain *dom)
+{
+	char path[XS_PATH_MAX];
+	struct drive *d;
+	unsigned i, n = 0;
+	char **vdevs;
+
+	for (d = dom->drives; d != NULL; d = d->next)
+		drive_update(d, NULL);
+	if (!dom->drives_known || path_request_dir(path, dom->domid) == -1)
+		return;
+	vdevs = store_list(XBT_NULL, path, &n);
+	for (i = 0; i < n; i++)
+		if (drive_find(dom, vdevs[i]) == NULL)
+			reject_unknown(dom, vdevs[i]);
+	free(vdevs);
+}
+
+static void
+domain_request_event(struct domain *dom, const char *path)
+{
+	char vdev[VDEV_NAME_MAX], leaf[16];
+	struct drive *d;
+	int domid;
+
+	if (path_parse_request(path, &domid, vdev, leaf) == -1 ||
+	    domid != dom->domid) {
+		domain_check_requests(dom);
+		return;
+	}
+	if ((d = drive_find(dom, vdev)) != NULL)
+		drive_update(d, leaf[0] != '\0' ? leaf : NULL);
+	else if (dom->drives_known)
+		reject_unknown(dom, vdev);
+}
+
+int
+domain_watch_event(const char *path, const char *token)
+{
+	struct domain *dom;
+	int domid;
+
+	if ((domid = parse_id(token + 1, DOMID_MAX)) == -1 ||
+	    (dom = domain_find(domid)) == NULL)
+		return 0;
+	switch ((enum watch_kind)token[0]) {
+	case WATCH_REQUESTS:
+		domain_request_event(dom, path);
+		break;
+	case WATCH_VBDS:
+	case WATCH_DM:
+		domain_find_drives(dom);
+		domain_check_requests(dom);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+void
+domains_scan(void)
+{
+	struct domain *dom;
+	unsigned i, n = 0;
+	char **ids;
+	int domid;
+
+	ids = store_list(XBT_NULL, "/local/domain", &n);
+	for (i = 0; i < n; i++) {
+		if ((domid = parse_id(ids[i], DOMID_MAX)) <= 0 ||
+		    domain_find(domid) != NULL)
+			continue;
+		if ((dom = calloc(1, sizeof(*dom))) == NULL) {
+			log_warn("dom %d: not watched", domid);
+			continue;
+		}
+		dom->domid = domid;
+		dom->next = domains;
+		domains = dom;
+		log_debug("dom %d: watching", domid);
+		/* The watches fire at once: that is the first look. */
+		domain_watch(dom, true);
+	}
+	free(ids);
+}
+
+void
+domains_reap(void)
+{
+	struct domain *dom, *next;
+
+	for (dom = domains; dom != NULL; dom = next) {
+		next = dom->next;
+		if (!store_domain_introduced(dom->domid))
+			domain_forget(dom);
+	}
+}
+
+void
+domains_free(void)
+{
+	while (domains != NULL)
+		domain_forget(domains);
+}

@@ -1,0 +1,16 @@
+/*
+ * The guests xen-cdromd looks after: found at start and on
+ * @introduceDomain, forgotten on @releaseDomain, each with its drives.
+ */
+#ifndef WATCHER_DOMAIN_H
+#define WATCHER_DOMAIN_H
+
+/* Finds domains not yet known (start, @introduceDomain). */
+void domains_scan(void);
+/* Forgets domains that are gone (@releaseDomain). */
+void domains_reap(void);
+/* Routes a per-domain watch event; false if the token is not ours. */
+int domain_watch_event(const char *path, const char *token);
+void domains_free(void);
+
+#endif

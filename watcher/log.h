@@ -1,0 +1,25 @@
+/*
+ * The daemon's log, through libxentoollog like every Xen tool: stderr in
+ * the foreground, syslog otherwise.  Messages about a drive name it
+ * ("dom 3 hdc: ..."), so that one line says what it is about.
+ */
+#ifndef WATCHER_LOG_H
+#define WATCHER_LOG_H
+
+#include <stdbool.h>
+#include <xentoollog.h>
+
+int log_init(bool foreground, xentoollog_level level);
+void log_fini(void);
+/* "debug", "info", "warn", ... as xtl_level_to_string spells them. */
+int log_level_parse(const char *s, xentoollog_level *out);
+
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_warnx with ": strerror(errno)" appended. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

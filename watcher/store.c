@@ -1,0 +1,163 @@
+/*
+ * The xenstore connection.  libxenstore's calls are synchronous round
+ * trips to xenstored on the same host, as in every toolstack; the only
+ * waiting that matters, for watch events, goes through the event loop.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "store.h"
+
+static struct xs_handle *xsh;
+static struct loop_fd *xs_handler;
+static store_watch_fn *watch_fn;
+
+static void
+store_readable(void *ctx, int fd, short revents)
+{
+	char **ev;
+
+	(void)ctx;
+	(void)fd;
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		fatalx("lost the connection to xenstored; exiting so that "
+		    "the service manager restarts us with a fresh view");
+	while ((ev = xs_check_watch(xsh)) != NULL) {
+		watch_fn(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
+		free(ev);
+	}
+	if (errno != EAGAIN)
+		fatalx("reading watch events from xenstored failed (%s); "
+		    "exiting so that the service manager restarts us",
+		    strerror(errno));
+}
+
+int
+store_open(store_watch_fn *on_event)
+{
+	int fd;
+
+	/* Sockets only: dom0's daemon must never fall back to the ring. */
+	if ((xsh = xs_open(XS_OPEN_SOCKETONLY)) == NULL)
+		return -1;
+	watch_fn = on_event;
+	if ((fd = xs_fileno(xsh)) == -1)
+		return -1;
+	xs_handler = loop_fd_add(fd, POLLIN, store_readable, NULL);
+	return xs_handler == NULL ? -1 : 0;
+}
+
+void
+store_close(void)
+{
+	loop_fd_del(xs_handler);
+	xs_handler = NULL;
+	if (xsh != NULL)
+		xs_close(xsh);
+	xsh = NULL;
+}
+
+bool
+store_read(xs_transaction_t t, const char *path, char *buf, size_t len)
+{
+	unsigned int n;
+	char *v;
+
+	if ((v = xs_read(xsh, t, path, &n)) == NULL)
+		return false;
+	if (n >= len || memchr(v, '\0', n) != NULL) {
+		free(v);
+		errno = E2BIG;
+		return false;
+	}
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	free(v);
+	return true;
+}
+
+bool
+store_exists(xs_transaction_t t, const char *path)
+{
+	unsigned int n;
+	char *v;
+
+	if ((v = xs_read(xsh, t, path, &n)) == NULL)
+		return false;
+	free(v);
+	return true;
+}
+
+bool
+store_write(xs_transaction_t t, const char *path, const char *value)
+{
+	return xs_write(xsh, t, path, value, strlen(value));
+}
+
+bool
+store_rm(xs_transaction_t t, const char *path)
+{
+	return xs_rm(xsh, t, path) || errno == ENOENT;
+}
+
+bool
+store_set_guest_perms(xs_transaction_t t, const char *path, int guest,
+    bool guest_may_write)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = (unsigned)guest,
+		  .perms = guest_may_write ? XS_PERM_READ | XS_PERM_WRITE :
+		    XS_PERM_READ },
+	};
+
+	return xs_set_permissions(xsh, t, path, perms, 2);
+}
+
+char **
+store_list(xs_transaction_t t, const char *path, unsigned *n)
+{
+	return xs_directory(xsh, t, path, n);
+}
+
+xs_transaction_t
+store_begin(void)
+{
+	return xs_transaction_start(xsh);
+}
+
+bool
+store_commit(xs_transaction_t t)
+{
+	return xs_transaction_end(xsh, t, false);
+}
+
+void
+store_abort(xs_transaction_t t)
+{
+	int saved = errno;
+
+	xs_transaction_end(xsh, t, true);
+	errno = saved;
+}
+
+bool
+store_watch(const char *path, const char *token)
+{
+	return xs_watch(xsh, path, token);
+}
+
+bool
+store_unwatch(const char *path, const char *token)
+{
+	return xs_unwatch(xsh, path, token);
+}
+
+bool
+store_domain_introduced(int domid)
+{
+	return xs_is_domain_introduced(xsh, (unsigned)domid);
+}

@@ -1,0 +1,44 @@
+/*
+ * xen-cdromd's connection to xenstored: bounded reads, writes,
+ * permissions and watches.  Watch events are dispatched from the event
+ * loop to one handler, by token.
+ */
+#ifndef WATCHER_STORE_H
+#define WATCHER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <xenstore.h>
+
+typedef void store_watch_fn(const char *path, const char *token);
+
+/* Connects, and registers the descriptor with the event loop. */
+int store_open(store_watch_fn *on_event);
+void store_close(void);
+
+/*
+ * Reads path into buf (len bytes, NUL included).  Returns true on
+ * success; false if the node is missing (errno ENOENT), holds more than
+ * len - 1 bytes or a NUL (errno E2BIG), or cannot be read.
+ */
+bool store_read(xs_transaction_t t, const char *path, char *buf, size_t len);
+bool store_exists(xs_transaction_t t, const char *path);
+bool store_write(xs_transaction_t t, const char *path, const char *value);
+bool store_rm(xs_transaction_t t, const char *path);
+/* Owner dom0 with no access for others; guest gets read, or both. */
+bool store_set_guest_perms(xs_transaction_t t, const char *path,
+    int guest, bool guest_may_write);
+/* Children of path, malloc'd (free the array only); NULL if none. */
+char **store_list(xs_transaction_t t, const char *path, unsigned *n);
+
+xs_transaction_t store_begin(void);
+/* Commits; false with errno EAGAIN if the transaction must be retried. */
+bool store_commit(xs_transaction_t t);
+void store_abort(xs_transaction_t t);
+
+bool store_watch(const char *path, const char *token);
+bool store_unwatch(const char *path, const char *token);
+
+bool store_domain_introduced(int domid);
+
+#endif
