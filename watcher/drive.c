@@ -410,8 +410,11 @@ step_plan(struct drive *d, const struct request *rq)
 		drive_fail(d, "%s", err);
 		return;
 	}
-	log_info("dom %d %s: change to \"%s\" (%s)", d->domid, d->vdev,
-	    rq->target, format_name(rq->format));
+	if (rq->target[0] == '\0')
+		log_info("dom %d %s: eject", d->domid, d->vdev);
+	else
+		log_info("dom %d %s: change to %s (%s)", d->domid, d->vdev,
+		    rq->target, format_name(rq->format));
 	drive_transition(d, DRIVE_EJECTING, NULL, NULL);
 }
 

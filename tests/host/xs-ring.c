@@ -630,9 +630,9 @@ dom_exc(void)
 	/* Any reply means xenstored has handled the VIRQ (see above). */
 	if ((xs = xs_open(0)) == NULL)
 		err(1, "xs_open");
-	known = domid != 0 && xs_is_domain_introduced(xs, domid);
+	known = xs_is_domain_introduced(xs, domid);
 	xs_close(xs);
-	return known;
+	return domid != 0 && known;
 }
 
 static int

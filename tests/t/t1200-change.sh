@@ -1,0 +1,124 @@
+#!/bin/bash
+#
+# Changing media with QEMU in dom0: the four steps, what QEMU holds
+# afterwards, and the vbd records left as xl cd-insert leaves them.
+
+# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck source=tests/t/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/t/lib-cdrom.sh
+. "$TEST_DIR/lib-cdrom.sh"
+
+A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso Q=$HOSTDIR/q.qcow2
+make_iso "$A" && make_iso "$B" && make_qcow2 "$Q" || exit 1
+BE=/local/domain/0/backend/qdisk/3/5632
+LX=/libxl/3/device/vbd/5632
+
+# params_are VALUE: the backend's and libxl's params both say VALUE.
+params_are() {
+	expect_eq "$1" "$(xenstore-read $BE/params)" "backend params" &&
+	expect_eq "$1" "$(xenstore-read $LX/params)" "libxl params" &&
+	expect_eq qdisk "$(xenstore-read $BE/type)" "backend type" &&
+	expect_eq qdisk "$(xenstore-read $LX/type)" "libxl type"
+}
+
+# qemu_driver VDEV: the block driver QEMU uses for dom3's VDEV.
+qemu_driver() {
+	qemu_block 3 "$1" | jq -r '.inserted.drv // ""'
+}
+
+test_expect_success 'setup: a guest with two CD drives, and the daemon' '
+	hvm_guest_create_drives 3 "cdrom:hdc:$A" cdrom:hdd &&
+	cdromd_start &&
+	wait_done 3 hdc "$A" &&
+	wait_done 3 hdd ""
+'
+
+test_expect_success 'a raw image goes in through the four steps' '
+	request 3 hdc "$B" &&
+	wait_done 3 hdc "$B" &&
+	expect_medium 3 hdc "$B" &&
+	expect_eq raw "$(qemu_driver hdc)" "QEMU driver" &&
+	expect_eq "done -> ejecting
+ejecting -> detaching
+detaching -> attaching
+attaching -> changing
+changing -> done" "$(transitions 3 hdc)" "transitions"
+'
+
+test_expect_success 'the vbd and libxl'\''s record name it as xl cd-insert does' '
+	params_are "aio:$B"
+'
+
+test_expect_success 'a qcow2 image goes in with its format' '
+	request 3 hdc "$Q" qcow2 &&
+	wait_done 3 hdc "$Q" &&
+	expect_medium 3 hdc "$Q" &&
+	expect_eq qcow2 "$(qemu_driver hdc)" "QEMU driver" &&
+	params_are "qcow2:$Q"
+'
+
+test_expect_success 'only the fdset of the medium in the drive is left' '
+	fdsets=$(qemu_fdsets 3) &&
+	expect_eq 1 "$(jq length <<<"$fdsets")" "number of fdsets" &&
+	expect_eq "qcow2:$Q" "$(jq -r ".[0].fds[0].opaque" <<<"$fdsets")" \
+	    "opaque of the fdset"
+'
+
+test_expect_success 'writing the same target again changes nothing' '
+	before=$(transitions 3 hdc | wc -l) &&
+	request 3 hdc "$Q" qcow2 &&
+	request 3 hdd "$A" &&
+	wait_done 3 hdd "$A" &&
+	expect_eq "$before" "$(transitions 3 hdc | wc -l)" "transitions of hdc" &&
+	expect_eq done "$(drive_read 3 hdc state)" state &&
+	expect_medium 3 hdc "$Q"
+'
+
+test_expect_success 'the other drive of the guest changed on its own' '
+	expect_medium 3 hdd "$A" &&
+	expect_medium 3 hdc "$Q"
+'
+
+test_expect_success 'the same file with another format goes in again' '
+	request 3 hdd "$Q" qcow2 &&
+	wait_done 3 hdd "$Q" &&
+	expect_eq qcow2 "$(qemu_driver hdd)" "QEMU driver of hdd" &&
+	request 3 hdd "$Q" raw &&
+	wait_for "[ \"\$(qemu_driver hdd)\" = raw ]" &&
+	wait_done 3 hdd "$Q"
+'
+
+test_expect_success 'an eject empties the drive, the vbd and the record' '
+	request 3 hdc "" &&
+	wait_done 3 hdc "" &&
+	expect_medium 3 hdc "" &&
+	params_are "" &&
+	expect_eq "done -> ejecting
+ejecting -> detaching
+detaching -> attaching
+attaching -> done" "$(transitions 3 hdc | tail -n 4)" "transitions of an eject"
+'
+
+test_expect_success 'a medium goes into the empty drive' '
+	request 3 hdc "$A" raw &&
+	wait_done 3 hdc "$A" &&
+	expect_medium 3 hdc "$A" &&
+	params_are "aio:$A"
+'
+
+test_expect_success 'a target written during a change wins' '
+	request 3 hdc "$B" raw &&
+	request 3 hdc "$Q" qcow2 &&
+	wait_done 3 hdc "$Q" &&
+	expect_medium 3 hdc "$Q" &&
+	params_are "qcow2:$Q" &&
+	expect_eq 1 "$(qemu_fdsets 3 | jq "[.[].fds[].opaque |
+	    select(startswith(\"qcow2:$Q\"))] | length")" "fdsets of hdc"
+'
+
+test_expect_success 'the daemon is still running' '
+	daemon_alive
+'
+
+test_done
