@@ -55,7 +55,7 @@ $(BUILD)/tests/host/%: tests/host/%.c $(wildcard tests/host/*.h) $(BUILD)/libpro
 
 # The shim is preloaded into Debian's xenstored, which is not built with
 # the sanitizers' runtime: it never takes SANFLAGS.
-$(SHIM_SO): $(SHIM_SRC)
+$(SHIM_SO): $(SHIM_SRC) tests/host/xshim.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
