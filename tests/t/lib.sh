@@ -53,8 +53,27 @@ test_expect_success() {
 	rm -f "$out"
 }
 
+# test_daemon_clean: a last test, if the daemon ran: it stops on SIGTERM
+# with status 0, and its log holds no sanitizer report (an ASan build
+# reports leaks only at exit, which is why it is stopped here).
+test_daemon_clean() {
+	local out=$HOSTDIR/test.out rc=0
+	[ -e "$HOSTDIR/log/cdromd.log" ] || return 0
+	{
+		cdromd_stop || { echo "the daemon exited with status $?"; rc=1; }
+		if grep -E "Sanitizer|runtime error" "$HOSTDIR/log/cdromd.log"
+		then
+			rc=1
+		fi
+	} >"$out" 2>&1
+	test_report "$rc" "the daemon ends cleanly, with no sanitizer report" \
+	    "$out"
+	rm -f "$out"
+}
+
 # test_done: the plan and the closing line; fails if any test failed.
 test_done() {
+	test_daemon_clean
 	echo "1..$test_count"
 	echo "$((test_count - test_failed)) passed, $test_failed failed"
 	[ "$test_failed" = 0 ]

@@ -1,0 +1,91 @@
+#!/bin/bash
+#
+# make demo: brings up the embedded test host (a real xenstored, a guest
+# whose CD drive is emulated by a real QEMU), starts xen-cdromd, and
+# changes the CD live while you watch the daemon's steps; then ejects it
+# as the guest's own tools would.  Everything is torn down at the end.
+#
+#	tests/demo.sh [BUILD]
+
+set -u
+BUILD=$(cd "${1:-build}" && pwd) || exit 1
+export BUILD
+# Orphans of the host (xenstored, QEMU) are ours to reap and to end.
+if [ -z "${XCD_REAPER:-}" ]; then
+	XCD_REAPER=$$ exec "$BUILD/tests/host/reaper" bash "$0" "$@"
+fi
+# shellcheck source=tests/host/host.sh
+. "$(dirname "$0")/host/host.sh"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+fail() { echo "demo: $*" >&2; exit 1; }
+
+# show_new_log: prints the daemon's log lines not shown yet.
+log_shown=0
+show_new_log() {
+	local total
+	total=$(wc -l <"$HOSTDIR/log/cdromd.log")
+	[ "$total" -gt "$log_shown" ] || return 0
+	sed -n "$((log_shown + 1)),${total}p" "$HOSTDIR/log/cdromd.log" |
+	    sed 's/^.* xen-cdromd: /  xen-cdromd: /'
+	log_shown=$total
+}
+
+# until_settled: shows the daemon's steps as they happen, until hdc is
+# done with what was asked, or in error.
+until_settled() {
+	local state i
+	for ((i = 0; i < 200; i++)); do
+		show_new_log
+		state=$(xenstore-read "$R/state" 2>/dev/null)
+		[ "$state" = done ] && [ "$(xenstore-read "$R/medium")" = \
+		    "$(xenstore-read "$R/target")" ] && break
+		[ "$state" = error ] && break
+		sleep 0.05
+	done
+	sleep 0.1
+	show_new_log
+}
+
+trap host_stop EXIT
+say "Starting the embedded host: xenstored 4.17 under the shim"
+host_start || fail "the test host did not start"
+echo "xenstored: $XENSTORED_PATH"
+
+DEMO=$HOSTDIR/images
+mkdir -p "$DEMO"
+make_iso "$DEMO/installer.iso" 4M && make_iso "$DEMO/drivers.iso" 2M ||
+	fail "cannot make images"
+printf 'guest-eject = yes\nallowed-dir = %s\n' "$DEMO" >"$HOSTDIR/cdromd.conf"
+
+say "Domain 1: an HVM guest whose drive hdc (QEMU in dom0) holds installer.iso"
+hvm_guest_create 1 hdc "$DEMO/installer.iso" || fail "cannot create the guest"
+echo "QEMU pid $(cat "$HOSTDIR/pids/qemu-1"), QMP at $QMPDIR/qmp-libxl-1"
+R=/local/domain/1/cdrom-request/hdc
+
+say "Starting xen-cdromd (config: guest-eject = yes, allowed-dir = $DEMO)"
+cdromd_start --config "$HOSTDIR/cdromd.conf" || fail "the daemon did not start"
+until_settled
+run xenstore-ls -p /local/domain/1/cdrom-request
+
+say "A tool asks for drivers.iso: one xenstore write"
+run xenstore-write "$R/target" "$DEMO/drivers.iso" "$R/format" raw
+until_settled
+run xenstore-ls "$R"
+echo "QEMU's drive now holds: $(qemu_medium 1 hdc)"
+echo "vbd params:             $(xenstore-read /local/domain/0/backend/qdisk/1/5632/params)"
+
+say "The guest itself ejects, through its own ring (it may write only 'eject')"
+run as_guest 1 xenstore-write "$R/eject" 1
+until_settled
+echo "QEMU's drive now holds: \"$(qemu_medium 1 hdc)\""
+
+say "A request outside allowed-dir is refused, with a reason"
+run xenstore-write "$R/target" /etc/passwd
+until_settled
+echo "state: $(xenstore-read "$R/state"), error: $(xenstore-read "$R/error")"
+
+say "Done; tearing the host down"
+cdromd_stop
+show_new_log
