@@ -130,12 +130,12 @@ path_libxl_vbd_dir(char *buf, int domid)
 }
 
 int
-path_dm_state(char *buf, int domid)
+path_dm_state(char *buf, int dm_domid, int domid)
 {
-	if (!valid_domid(domid))
+	if (!valid_domid(dm_domid) || !valid_domid(domid))
 		return -1;
 	return fits(buf, snprintf(buf, XS_PATH_MAX,
-	    "/local/domain/0/device-model/%d/state", domid));
+	    "/local/domain/%d/device-model/%d/state", dm_domid, domid));
 }
 
 int

@@ -32,8 +32,8 @@ int path_backend(char *buf, const char *kind, int domid, int devid);
 int path_libxl_vbd(char *buf, int domid, int devid);
 /* /libxl/D/device/vbd */
 int path_libxl_vbd_dir(char *buf, int domid);
-/* /local/domain/0/device-model/D/state */
-int path_dm_state(char *buf, int domid);
+/* /local/domain/DM/device-model/D/state: DM is 0, or D's stub domain. */
+int path_dm_state(char *buf, int dm_domid, int domid);
 /* /local/domain/D/image/device-model-domid */
 int path_dm_domid(char *buf, int domid);
 /* /local/domain/D/target (present in a stub domain) */

@@ -25,6 +25,7 @@
 
 struct domain {
 	int domid;
+	int dm_domid;		/* 0, or the stub domain running its QEMU */
 	struct drive *drives;
 	bool drives_known;	/* discovery has run with a device model up */
 	struct domain *next;
@@ -88,9 +89,27 @@ watch_path(char *buf, int domid, enum watch_kind kind)
 	case WATCH_VBDS:
 		return path_libxl_vbd_dir(buf, domid) == 0;
 	case WATCH_DM:
-		return path_dm_state(buf, domid) == 0;
+		return path_dm_state(buf, 0, domid) == 0;
 	}
 	return false;
+}
+
+/*
+ * A stub domain's QEMU reports its state under the stub domain's home,
+ * which we learn only from the guest's image/device-model-domid.
+ */
+static void
+domain_watch_stub_dm(struct domain *dom, bool on)
+{
+	char path[XS_PATH_MAX], token[16];
+
+	if (dom->dm_domid == 0 ||
+	    path_dm_state(path, dom->dm_domid, dom->domid) == -1)
+		return;
+	snprintf(token, sizeof(token), "%c%d", WATCH_DM, dom->domid);
+	if (on ? !store_watch(path, token) : !store_unwatch(path, token))
+		log_warn("dom %d: %s %s", dom->domid,
+		    on ? "watching" : "unwatching", path);
 }
 
 static void
@@ -122,6 +141,7 @@ domain_forget(struct domain *dom)
 		;
 	*pp = dom->next;
 	domain_watch(dom, false);
+	domain_watch_stub_dm(dom, false);
 	while ((d = dom->drives) != NULL) {
 		dom->drives = d->next;
 		drive_free(d);
@@ -130,12 +150,32 @@ domain_forget(struct domain *dom)
 	free(dom);
 }
 
+/* Where the domain's QEMU runs: 0 for dom0, else its stub domain. */
+static int
+device_model_domid(int domid)
+{
+	char path[XS_PATH_MAX], value[16];
+	int dm;
+
+	if (path_dm_domid(path, domid) == -1 ||
+	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
+	    (dm = parse_id(value, DOMID_MAX)) == -1)
+		return 0;
+	return dm;
+}
+
 static bool
-device_model_running(int domid)
+device_model_running(struct domain *dom)
 {
 	char path[XS_PATH_MAX], state[32];
+	int dm = device_model_domid(dom->domid);
 
-	return path_dm_state(path, domid) == 0 &&
+	if (dm != dom->dm_domid) {
+		domain_watch_stub_dm(dom, false);
+		dom->dm_domid = dm;
+		domain_watch_stub_dm(dom, true);
+	}
+	return path_dm_state(path, dm, dom->domid) == 0 &&
 	    store_read(XBT_NULL, path, state, sizeof(state)) &&
 	    strcmp(state, "running") == 0;
 }
@@ -186,7 +226,7 @@ domain_find_drives(struct domain *dom)
 	char **vbds;
 	int devid;
 
-	if (!device_model_running(dom->domid))
+	if (!device_model_running(dom))
 		return;
 	for (d = dom->drives; d != NULL; d = d->next)
 		d->seen = false;
@@ -198,8 +238,8 @@ domain_find_drives(struct domain *dom)
 		    !vbd_is_cdrom(dom->domid, devid, vdev, backend, libxl))
 			continue;
 		if ((d = drive_find(dom, vdev)) == NULL) {
-			if ((d = drive_adopt(dom->domid, vdev, devid, backend,
-			    libxl)) == NULL)
+			if ((d = drive_adopt(dom->domid, dom->dm_domid, vdev,
+			    devid, backend, libxl)) == NULL)
 				continue;
 			d->next = dom->drives;
 			dom->drives = d;

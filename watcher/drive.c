@@ -406,6 +406,12 @@ step_plan(struct drive *d, const struct request *rq)
 		drive_fail(d, "%s", rq->invalid);
 		return;
 	}
+	if (d->dm_domid != 0) {
+		drive_fail(d, "the device model runs in stub domain %d, which "
+		    "this version of xen-cdromd does not support yet",
+		    d->dm_domid);
+		return;
+	}
 	if (rq->target[0] != '\0' && !image_ensure(d, rq, err, sizeof(err))) {
 		drive_fail(d, "%s", err);
 		return;
@@ -755,8 +761,8 @@ fail:
 }
 
 struct drive *
-drive_adopt(int domid, const char *vdev, int devid, const char *backend,
-    const char *libxl_path)
+drive_adopt(int domid, int dm_domid, const char *vdev, int devid,
+    const char *backend, const char *libxl_path)
 {
 	char path[XS_PATH_MAX], params[REQUEST_VALUE_MAX + 1];
 	enum image_format format;
@@ -773,6 +779,7 @@ drive_adopt(int domid, const char *vdev, int devid, const char *backend,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->domid = domid;
+	d->dm_domid = dm_domid;
 	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
 	d->devid = devid;
 	snprintf(d->backend, sizeof(d->backend), "%s", backend);

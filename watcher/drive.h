@@ -29,6 +29,7 @@ enum drive_cmd {
 
 struct drive {
 	int domid;
+	int dm_domid;			/* where QEMU runs: 0, or a stub domain */
 	char vdev[VDEV_NAME_MAX];
 	int devid;
 	char backend[XS_PATH_MAX];	/* the guest vbd's backend directory */
@@ -58,8 +59,8 @@ struct drive {
  * Starts looking after a drive: creates its cdrom-request nodes and
  * permissions as the contract says, then runs drive_update().
  */
-struct drive *drive_adopt(int domid, const char *vdev, int devid,
-    const char *backend, const char *libxl_path);
+struct drive *drive_adopt(int domid, int dm_domid, const char *vdev,
+    int devid, const char *backend, const char *libxl_path);
 
 /*
  * Level-triggered: re-reads the request and the drive's state and runs

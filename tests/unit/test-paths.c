@@ -42,8 +42,12 @@ test_builders(void)
 	is_str(built(path_child(buf, "/local/domain/0/backend/vbd/3/5632",
 	    "params")), "/local/domain/0/backend/vbd/3/5632/params",
 	    "a child of a path read from xenstore");
-	is_str(built(path_dm_state(buf, 3)),
+	is_str(built(path_dm_state(buf, 0, 3)),
 	    "/local/domain/0/device-model/3/state", "device model state");
+	is_str(built(path_dm_state(buf, 4, 3)),
+	    "/local/domain/4/device-model/3/state",
+	    "device model state in a stub domain");
+	is_int(path_dm_state(buf, -1, 3), -1, "a bad device model domid");
 	is_str(built(path_dm_domid(buf, 3)),
 	    "/local/domain/3/image/device-model-domid",
 	    "device model domid");
