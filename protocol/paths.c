@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "number.h"
 #include "paths.h"
 #include "vdev.h"
 
@@ -185,19 +186,11 @@ skip(const char **p, const char *lit)
 static bool
 parse_domid(const char **p, int *domid)
 {
-	const char *s = *p;
-	int n = 0;
+	const char *end;
 
-	if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' &&
-	    s[1] <= '9'))
+	if ((end = decimal_prefix(*p, DOMID_MAX, domid)) == NULL)
 		return false;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		n = n * 10 + (*s - '0');
-		if (n > DOMID_MAX)
-			return false;
-	}
-	*domid = n;
-	*p = s;
+	*p = end;
 	return true;
 }
 

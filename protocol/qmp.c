@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "number.h"
 #include "qmp.h"
 
 /* Our own add-fd opaques are short; room for a path besides. */
@@ -390,22 +391,9 @@ qmp_block_find(struct json_val ret, int devid, struct qmp_block *out)
 int
 qmp_fdset_of_file(const char *file)
 {
-	const char *p;
-	long n = 0;
-
 	if (file == NULL || strncmp(file, "/dev/fdset/", 11) != 0)
 		return -1;
-	p = file + 11;
-	if (*p == '\0' || (p[0] == '0' && p[1] != '\0'))
-		return -1;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		n = n * 10 + (*p - '0');
-		if (n > INT_MAX)
-			return -1;
-	}
-	return (int)n;
+	return decimal_parse(file + 11, INT_MAX);
 }
 
 /* One fdset's fds; fn NULL only checks them. */

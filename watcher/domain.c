@@ -11,6 +11,7 @@
  * under /libxl and the backend directory, never the guest's frontend.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "domain.h"
 #include "drive.h"
 #include "log.h"
+#include "number.h"
 #include "store.h"
 
 /* Domain ids above this are Xen's reserved ones (DOMID_FIRST_RESERVED). */
@@ -39,24 +41,6 @@ enum watch_kind {
 	WATCH_VBDS = 'v',	/* /libxl/D/device/vbd */
 	WATCH_DM = 'm',		/* the device model's state */
 };
-
-/* Strict decimal: what xenstore node names of ids look like. */
-static int
-parse_id(const char *s, int max)
-{
-	long v = 0;
-
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-		if (v > max)
-			return -1;
-	}
-	return (int)v;
-}
 
 static struct domain *
 domain_find(int domid)
@@ -159,7 +143,7 @@ device_model_domid(int domid)
 
 	if (path_dm_domid(path, domid) == -1 ||
 	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
-	    (dm = parse_id(value, DOMID_MAX)) == -1)
+	    (dm = decimal_parse(value, DOMID_MAX)) == -1)
 		return 0;
 	return dm;
 }
@@ -234,7 +218,7 @@ domain_find_drives(struct domain *dom)
 		return;
 	vbds = store_list(XBT_NULL, path, &n);
 	for (i = 0; i < n; i++) {
-		if ((devid = parse_id(vbds[i], 0x7fffffff)) == -1 ||
+		if ((devid = decimal_parse(vbds[i], INT_MAX)) == -1 ||
 		    !vbd_is_cdrom(dom->domid, devid, vdev, backend, libxl))
 			continue;
 		if ((d = drive_find(dom, vdev)) == NULL) {
@@ -338,7 +322,7 @@ domain_watch_event(const char *path, const char *token)
 	struct domain *dom;
 	int domid;
 
-	if ((domid = parse_id(token + 1, DOMID_MAX)) == -1 ||
+	if ((domid = decimal_parse(token + 1, DOMID_MAX)) == -1 ||
 	    (dom = domain_find(domid)) == NULL)
 		return 0;
 	switch ((enum watch_kind)token[0]) {
@@ -366,7 +350,7 @@ domains_scan(void)
 
 	ids = store_list(XBT_NULL, "/local/domain", &n);
 	for (i = 0; i < n; i++) {
-		if ((domid = parse_id(ids[i], DOMID_MAX)) <= 0 ||
+		if ((domid = decimal_parse(ids[i], DOMID_MAX)) <= 0 ||
 		    domain_find(domid) != NULL)
 			continue;
 		if ((dom = calloc(1, sizeof(*dom))) == NULL) {
