@@ -105,6 +105,9 @@ log_level_parse(const char *s, xentoollog_level *out)
 {
 	int l;
 
+	/* libxentoollog spells it "warning"; "warn" is what people type. */
+	if (strcmp(s, "warn") == 0)
+		s = "warning";
 	for (l = XTL_DEBUG; l < XTL_NUM_LEVELS; l++) {
 		if (strcmp(s, xtl_level_to_string(l)) == 0) {
 			*out = l;

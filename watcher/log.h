@@ -11,7 +11,7 @@
 
 int log_init(bool foreground, xentoollog_level level);
 void log_fini(void);
-/* "debug", "info", "warn", ... as xtl_level_to_string spells them. */
+/* "debug", "info", "warning" ("warn"), ... as libxentoollog spells them. */
 int log_level_parse(const char *s, xentoollog_level *out);
 
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -44,7 +44,7 @@ usage(FILE *f)
 "  --hotplug-script P   block script for stub domains' vbds\n"
 "                       (default /etc/xen/scripts/block)\n"
 "  --log-level LEVEL    debug, verbose, detail, progress, info (default),\n"
-"                       notice, warn, error or critical\n"
+"                       notice, warning, error or critical\n"
 "  --pidfile FILE       write the daemon's pid to FILE\n"
 "  --help, --version\n");
 }

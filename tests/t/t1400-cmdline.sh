@@ -36,6 +36,8 @@ test_expect_success 'an unknown option or argument is a usage error' '
 	expect_eq 2 "$rc" "exit status of --frobnicate" &&
 	rc=0; "$CDROMD" extra 2>out || rc=$? &&
 	expect_eq 2 "$rc" "exit status with an argument" &&
+	"$CDROMD" --log-level warn --version >/dev/null &&
+	"$CDROMD" --log-level warning --version >/dev/null &&
 	rc=0; "$CDROMD" --log-level loud 2>out || rc=$? &&
 	expect_eq 2 "$rc" "exit status of a bad log level" &&
 	grep -q "unknown log level" out
