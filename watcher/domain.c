@@ -322,7 +322,8 @@ domain_watch_event(const char *path, const char *token)
 	struct domain *dom;
 	int domid;
 
-	if ((domid = decimal_parse(token + 1, DOMID_MAX)) == -1 ||
+	if (token[0] == '\0' ||
+	    (domid = decimal_parse(token + 1, DOMID_MAX)) == -1 ||
 	    (dom = domain_find(domid)) == NULL)
 		return 0;
 	switch ((enum watch_kind)token[0]) {

@@ -85,7 +85,7 @@ request_read(struct drive *d, struct request *rq)
 	rc = read_leaf(d, "target", rq->target, sizeof(rq->target));
 	rq->has_target = rc != 0;
 	if (rc == -1)
-		rq->invalid = "target is longer than " "4095" " bytes";
+		rq->invalid = "target is longer than 4095 bytes";
 	else if (target_check(rq->target, &why) == -1)
 		rq->invalid = why;
 	if (read_leaf(d, "format", buf, sizeof(buf)) == -1 ||
@@ -177,7 +177,6 @@ image_ensure(struct drive *d, const struct request *rq, char *err,
 	if (d->image_fd == -1)
 		return false;
 	snprintf(d->image_target, sizeof(d->image_target), "%s", rq->target);
-	d->image_format = rq->format;
 	return true;
 }
 

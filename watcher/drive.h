@@ -49,7 +49,6 @@ struct drive {
 
 	/* The image opened for the request being carried out. */
 	int image_fd;
-	enum image_format image_format;
 	char image_target[TARGET_MAX + 1];
 
 	struct drive *next;
