@@ -53,6 +53,8 @@ say "Starting the embedded host: xenstored 4.17 under the shim"
 host_start || fail "the test host did not start"
 echo "xenstored: $XENSTORED_PATH"
 
+export XEN_LIB_DIR=$HOSTDIR/xenlib
+mkdir -p "$XEN_LIB_DIR" || fail "cannot make $XEN_LIB_DIR"
 DEMO=$HOSTDIR/images
 mkdir -p "$DEMO"
 make_iso "$DEMO/installer.iso" 4M && make_iso "$DEMO/drivers.iso" 2M ||

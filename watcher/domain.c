@@ -40,6 +40,7 @@ enum watch_kind {
 	WATCH_REQUESTS = 'r',	/* ~/cdrom-request */
 	WATCH_VBDS = 'v',	/* /libxl/D/device/vbd */
 	WATCH_DM = 'm',		/* the device model's state */
+	WATCH_STUB_VBD = 'b',	/* a stub domain's vbd of a drive (stubdom.c) */
 };
 
 static struct domain *
@@ -70,6 +71,8 @@ watch_path(char *buf, int domid, enum watch_kind kind)
 	switch (kind) {
 	case WATCH_REQUESTS:
 		return path_request_dir(buf, domid) == 0;
+	case WATCH_STUB_VBD:
+		return false;		/* one per drive, set by the drive */
 	case WATCH_VBDS:
 		return path_libxl_vbd_dir(buf, domid) == 0;
 	case WATCH_DM:
@@ -320,6 +323,7 @@ int
 domain_watch_event(const char *path, const char *token)
 {
 	struct domain *dom;
+	struct drive *d;
 	int domid;
 
 	if (token[0] == '\0' ||
@@ -334,6 +338,10 @@ domain_watch_event(const char *path, const char *token)
 	case WATCH_DM:
 		domain_find_drives(dom);
 		domain_check_requests(dom);
+		break;
+	case WATCH_STUB_VBD:
+		for (d = dom->drives; d != NULL; d = d->next)
+			drive_vbd_event(d);
 		break;
 	default:
 		return 0;

@@ -12,7 +12,11 @@
  * Steps that talk to QEMU are asynchronous.  Their function is called
  * once to start and then once per QMP reply, with d->cmd saying which
  * command the reply answers; each reads top to bottom as the sequence
- * it performs.
+ * it performs.  The steps after the eject differ by where QEMU runs:
+ * dom0.c and stubdom.c.
+ *
+ * A change holds libxl's device lock of the domain from its first step
+ * to done or error, so that it never interleaves with xl's.
  *
  * Only drive_transition() moves a drive to another state; drive_update()
  * merely mirrors into d->state what xenstore says.
@@ -25,36 +29,17 @@
 #include <unistd.h>
 
 #include "cdromd.h"
-#include "drive.h"
+#include "devlock.h"
 #include "image.h"
 #include "log.h"
 #include "loop.h"
 #include "qmp_client.h"
+#include "step.h"
 #include "store.h"
 
-/* What cdrom-request/VDEV and the vbd say, read afresh for each step. */
-struct request {
-	bool has_target;		/* no target node: nothing asked */
-	char target[TARGET_MAX + 1];
-	const char *invalid;		/* why the request cannot be served */
-	enum image_format format;
-	bool eject;
-	bool has_state;
-	enum drive_state state;
-	char medium[TARGET_MAX + 1];
-	/* The vbd's params: what the toolstack records as inserted. */
-	enum image_format params_format;
-	char params_path[TARGET_MAX + 1];
-};
-
-static void drive_transition(struct drive *d, enum drive_state to,
-    const char *medium, const char *error);
-static void drive_fail(struct drive *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static void step_ejecting(struct drive *d, const struct request *rq,
     const struct qmp_msg *reply);
-static void step_changing(struct drive *d, const struct request *rq,
-    const struct qmp_msg *reply);
+static void drive_step(struct drive *d, const struct request *rq);
 
 /*
  * Reads cdrom-request/VDEV/leaf into buf.  1: read; 0: no such node;
@@ -97,20 +82,34 @@ request_read(struct drive *d, struct request *rq)
 		rq->eject = eject_requested(buf);
 	if (read_leaf(d, "state", buf, sizeof(buf)) == 1)
 		rq->has_state = drive_state_parse(buf, &rq->state) == 0;
+	if (!rq->has_state)
+		rq->state = DRIVE_DONE;
 	read_leaf(d, "medium", rq->medium, sizeof(rq->medium));
 
-	if (path_child(path, d->backend, "params") == -1 ||
-	    !store_read(XBT_NULL, path, buf, sizeof(buf)) ||
-	    params_parse(buf, &rq->params_format, &ppath) == -1) {
+	if (path_child(path, d->backend, "params") == -1)
+		return false;
+	if (!store_read(XBT_NULL, path, buf, sizeof(buf))) {
+		/* A stub domain's vbd is gone between detaching and attaching. */
+		if (d->dm_domid != 0 && errno == ENOENT)
+			return true;
 		log_warnx("dom %d %s: cannot read %s", d->domid, d->vdev, path);
 		return false;
 	}
+	if (d->dm_domid != 0) {
+		rq->params_format = FORMAT_RAW;
+		ppath = stub_params_medium(d, buf);
+	} else if (params_parse(buf, &rq->params_format, &ppath) == -1) {
+		log_warnx("dom %d %s: unknown params in %s", d->domid, d->vdev,
+		    path);
+		return false;
+	}
+	rq->has_params = true;
 	snprintf(rq->params_path, sizeof(rq->params_path), "%s", ppath);
 	return true;
 }
 
 /* Does the drive already hold what is asked? */
-static bool
+bool
 request_satisfied(const struct request *rq)
 {
 	if (!rq->has_target)
@@ -131,7 +130,7 @@ step_timeout(void *ctx)
 	drive_fail(d, "timed out after %u s", opts.cfg.step_timeout);
 }
 
-static void
+void
 step_begin(struct drive *d)
 {
 	d->busy = true;
@@ -150,7 +149,16 @@ step_end(struct drive *d)
 	qmp_close(d->qmp);
 	d->qmp = NULL;
 	d->cmd = CMD_NONE;
+	stub_step_end(d);
 	d->busy = false;
+}
+
+static void
+lock_release(struct drive *d)
+{
+	devlock_release(d->lock);
+	d->lock = NULL;
+	d->locked = false;
 }
 
 static void
@@ -166,7 +174,7 @@ image_close(struct drive *d)
  * Opens the image a request names, unless it is open already.  The
  * policy is checked here and only here, at every open.
  */
-static bool
+bool
 image_ensure(struct drive *d, const struct request *rq, char *err,
     size_t errlen)
 {
@@ -184,7 +192,7 @@ static void qmp_reply(void *ctx, const struct qmp_msg *reply,
     const char *err);
 
 /* Sends one command on the step's connection, opening it on first use. */
-static void
+void
 drive_qmp(struct drive *d, enum drive_cmd cmd, const char *line, int len,
     unsigned id, int fd)
 {
@@ -208,18 +216,17 @@ drive_qmp(struct drive *d, enum drive_cmd cmd, const char *line, int len,
 		drive_fail(d, "QMP connection to QEMU lost");
 }
 
-static void
-qmp_query_block(struct drive *d, enum drive_cmd cmd)
+void
+drive_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what)
 {
 	char line[QMP_CMD_MAX];
 	unsigned id = qmp_next_id();
 
-	drive_qmp(d, cmd, line, qmp_cmd_query(line, sizeof(line), id,
-	    "query-block"), id, -1);
+	drive_qmp(d, cmd, line, qmp_cmd_query(line, sizeof(line), id, what),
+	    id, -1);
 }
 
-/* Fails the step if reply is a QMP error; true if it was. */
-static bool
+bool
 qmp_refused(struct drive *d, const struct qmp_msg *reply, const char *what)
 {
 	if (reply->kind != QMP_MSG_ERROR)
@@ -251,7 +258,10 @@ qmp_reply(void *ctx, const struct qmp_msg *reply, const char *err)
 		step_ejecting(d, &rq, reply);
 		break;
 	case DRIVE_CHANGING:
-		step_changing(d, &rq, reply);
+		if (d->dm_domid != 0)
+			stub_changing(d, &rq, reply);
+		else
+			dom0_changing(d, &rq, reply);
 		break;
 	case DRIVE_DETACHING:
 	case DRIVE_ATTACHING:
@@ -262,57 +272,13 @@ qmp_reply(void *ctx, const struct qmp_msg *reply, const char *err)
 	}
 }
 
-/* Writes the vbd's params, in the backend and in libxl's record. */
-static bool
-params_write(struct drive *d, const struct request *rq, bool empty)
-{
-	char value[TARGET_MAX + 16], path[XS_PATH_MAX], type[32];
-	xs_transaction_t t;
-
-	if (empty)
-		value[0] = '\0';
-	else if (d->qdisk)
-		snprintf(value, sizeof(value), "%s:%s",
-		    format_libxl_prefix(rq->format), rq->target);
-	else
-		snprintf(value, sizeof(value), "%s", rq->target);
-	for (;;) {
-		if ((t = store_begin()) == XBT_NULL)
-			return false;
-		/* libxl checks that its record is there before writing it. */
-		if (path_child(path, d->libxl, "frontend") == -1 ||
-		    !store_exists(t, path)) {
-			store_abort(t);
-			errno = ENOENT;
-			return false;
-		}
-		if (path_child(path, d->backend, "type") == -1 ||
-		    !store_read(t, path, type, sizeof(type)))
-			snprintf(type, sizeof(type), "%s", d->qdisk ? "qdisk" : "phy");
-		if (path_child(path, d->backend, "params") == -1 ||
-		    !store_write(t, path, value) ||
-		    path_child(path, d->libxl, "params") == -1 ||
-		    !store_write(t, path, value) ||
-		    path_child(path, d->libxl, "type") == -1 ||
-		    !store_write(t, path, type))
-			goto fail;
-		if (store_commit(t))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-fail:
-	store_abort(t);
-	return false;
-}
-
 /* --- the transition function ----------------------------------------- */
 
 /*
  * Ends the step in progress and moves the drive to state to, writing
  * state, error and (unless NULL) medium in one transaction.
  */
-static void
+void
 drive_transition(struct drive *d, enum drive_state to, const char *medium,
     const char *error)
 {
@@ -327,8 +293,10 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 	else
 		log_info("dom %d %s: %s -> %s", d->domid, d->vdev,
 		    drive_state_name(d->state), drive_state_name(to));
-	if (to == DRIVE_DONE || to == DRIVE_ERROR)
+	if (to == DRIVE_DONE || to == DRIVE_ERROR) {
 		image_close(d);
+		lock_release(d);
+	}
 	d->state = to;
 
 	while (!ok) {
@@ -353,11 +321,10 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 		    drive_state_name(to));
 }
 
-static void
+void
 drive_fail(struct drive *d, const char *fmt, ...)
 {
 	char msg[1024], error[1040];
-	struct request rq;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -373,11 +340,9 @@ drive_fail(struct drive *d, const char *fmt, ...)
 	 * A failed change leaves QEMU's drive empty; make the vbd say so,
 	 * as xl cd-insert leaves it when its insert fails.
 	 */
-	if (d->state == DRIVE_CHANGING) {
-		memset(&rq, 0, sizeof(rq));
-		if (!params_write(d, &rq, true))
-			log_warn("dom %d %s: clearing params", d->domid, d->vdev);
-	}
+	if (d->state == DRIVE_CHANGING && d->dm_domid == 0 &&
+	    !dom0_params_clear(d))
+		log_warn("dom %d %s: clearing params", d->domid, d->vdev);
 	drive_transition(d, DRIVE_ERROR, d->state == DRIVE_CHANGING ? "" : NULL,
 	    error);
 }
@@ -405,12 +370,6 @@ step_plan(struct drive *d, const struct request *rq)
 		drive_fail(d, "%s", rq->invalid);
 		return;
 	}
-	if (d->dm_domid != 0) {
-		drive_fail(d, "the device model runs in stub domain %d, which "
-		    "this version of xen-cdromd does not support yet",
-		    d->dm_domid);
-		return;
-	}
 	if (rq->target[0] != '\0' && !image_ensure(d, rq, err, sizeof(err))) {
 		drive_fail(d, "%s", err);
 		return;
@@ -423,9 +382,28 @@ step_plan(struct drive *d, const struct request *rq)
 	drive_transition(d, DRIVE_EJECTING, NULL, NULL);
 }
 
+/* Collects the fdsets an eject leaves behind, for remove-fd. */
+static int
+stale_fdset(void *ctx, int fdset_id, const char *opaque)
+{
+	struct drive *d = ctx;
+	int i;
+
+	if (fdset_id != d->old_fdset && !(d->dm_domid != 0 &&
+	    stub_fdset_matches(d, fdset_id, opaque)))
+		return 0;
+	for (i = 0; i < d->n_stale_fdsets; i++)
+		if (d->stale_fdsets[i] == fdset_id)
+			return 0;
+	if (d->n_stale_fdsets < DRIVE_STALE_FDSETS)
+		d->stale_fdsets[d->n_stale_fdsets++] = fdset_id;
+	return 0;
+}
+
 /*
- * ejecting: see what is in the drive, eject it, and free the fdset that
- * held it.
+ * ejecting: see what is in the drive, eject it, and free the fdsets
+ * that held it: the one QEMU read it from, and for a stub domain every
+ * fdset the stub made for this drive.
  */
 static void
 step_ejecting(struct drive *d, const struct request *rq,
@@ -443,120 +421,9 @@ step_ejecting(struct drive *d, const struct request *rq,
 			return;
 		}
 		step_begin(d);
-		qmp_query_block(d, CMD_QUERY_BLOCK);
-		return;
-	case CMD_QUERY_BLOCK:
-		if (qmp_refused(d, reply, "query-block"))
-			return;
-		if (!qmp_block_find(reply->ret, d->devid, &blk)) {
-			drive_fail(d, "QEMU has no drive ide-%d", d->devid);
-			return;
-		}
-		if (!blk.inserted)
-			break;
-		d->old_fdset = qmp_fdset_of_file(blk.file);
-		drive_qmp(d, CMD_EJECT, line, qmp_cmd_eject(line, sizeof(line),
-		    id, d->devid, false), id, -1);
-		return;
-	case CMD_EJECT:
-		if (qmp_refused(d, reply, "to eject"))
-			return;
-		if (d->old_fdset < 0)
-			break;
-		drive_qmp(d, CMD_REMOVE_FD, line, qmp_cmd_remove_fd(line,
-		    sizeof(line), id, d->old_fdset), id, -1);
-		return;
-	case CMD_REMOVE_FD:
-		/* Already gone is as good as removed. */
-		if (reply->kind == QMP_MSG_ERROR)
-			log_debug("dom %d %s: remove-fd %d: %s", d->domid,
-			    d->vdev, d->old_fdset, reply->error_desc);
-		break;
-	case CMD_QUERY_FDSETS:
-	case CMD_ADD_FD:
-	case CMD_CHANGE_MEDIUM:
-	case CMD_CONFIRM:
-		drive_fail(d, "unexpected QMP reply");
-		return;
-	}
-	drive_transition(d, DRIVE_DETACHING, "", NULL);
-}
-
-/* detaching: the vbd no longer names a medium. */
-static void
-step_detaching(struct drive *d, const struct request *rq)
-{
-	if (!params_write(d, rq, true)) {
-		drive_fail(d, "cannot write the vbd's params: %s",
-		    strerror(errno));
-		return;
-	}
-	drive_transition(d, DRIVE_ATTACHING, NULL, NULL);
-}
-
-/* attaching: the vbd names the new medium; an eject ends here. */
-static void
-step_attaching(struct drive *d, const struct request *rq)
-{
-	char err[1024];
-
-	if (rq->invalid != NULL) {
-		drive_fail(d, "%s", rq->invalid);
-		return;
-	}
-	if (rq->target[0] == '\0') {
-		drive_transition(d, DRIVE_DONE, "", NULL);
-		return;
-	}
-	if (!image_ensure(d, rq, err, sizeof(err))) {
-		drive_fail(d, "%s", err);
-		return;
-	}
-	if (!params_write(d, rq, false)) {
-		drive_fail(d, "cannot write the vbd's params: %s",
-		    strerror(errno));
-		return;
-	}
-	drive_transition(d, DRIVE_CHANGING, NULL, NULL);
-}
-
-/* The opaque our fdsets carry, as libxl spells it: "FORMAT:PATH". */
-static void
-fdset_opaque(const struct request *rq, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s:%s", format_name(rq->format), rq->target);
-}
-
-/*
- * changing: hand QEMU the image through an fdset and insert it, then
- * confirm with query-block.  A drive found already holding it (a
- * daemon stopped after the change) is only confirmed.
- */
-static void
-step_changing(struct drive *d, const struct request *rq,
-    const struct qmp_msg *reply)
-{
-	char line[QMP_CMD_MAX], opaque[TARGET_MAX + 16], err[1024];
-	struct qmp_block blk;
-	unsigned id = qmp_next_id();
-
-	switch (d->cmd) {
-	case CMD_NONE:
-		/* A newer request arrived after attaching: attach that one. */
-		if (rq->invalid != NULL || rq->target[0] == '\0' ||
-		    strcmp(rq->params_path, rq->target) != 0 ||
-		    rq->params_format != rq->format) {
-			log_info("dom %d %s: request changed, re-planning",
-			    d->domid, d->vdev);
-			drive_transition(d, DRIVE_DETACHING, NULL, NULL);
-			return;
-		}
-		step_begin(d);
-		if (!image_ensure(d, rq, err, sizeof(err))) {
-			drive_fail(d, "%s", err);
-			return;
-		}
-		qmp_query_block(d, CMD_QUERY_BLOCK);
+		d->old_fdset = -1;
+		d->n_stale_fdsets = 0;
+		drive_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
 		if (qmp_refused(d, reply, "query-block"))
@@ -566,60 +433,132 @@ step_changing(struct drive *d, const struct request *rq,
 			return;
 		}
 		if (blk.inserted) {
-			d->new_fdset = qmp_fdset_of_file(blk.file);
-			drive_qmp(d, CMD_QUERY_FDSETS, line, qmp_cmd_query(line,
-			    sizeof(line), id, "query-fdsets"), id, -1);
+			d->old_fdset = qmp_fdset_of_file(blk.file);
+			drive_qmp(d, CMD_EJECT, line, qmp_cmd_eject(line,
+			    sizeof(line), id, d->devid, false), id, -1);
 			return;
 		}
-		fdset_opaque(rq, opaque, sizeof(opaque));
-		drive_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line,
-		    sizeof(line), id, opaque), id, d->image_fd);
+		drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
+		return;
+	case CMD_EJECT:
+		if (qmp_refused(d, reply, "to eject"))
+			return;
+		drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 		return;
 	case CMD_QUERY_FDSETS:
 		if (qmp_refused(d, reply, "query-fdsets"))
 			return;
-		fdset_opaque(rq, opaque, sizeof(opaque));
-		if (d->new_fdset >= 0 &&
-		    qmp_fdsets_find(reply->ret, opaque) == d->new_fdset) {
-			drive_transition(d, DRIVE_DONE, rq->target, NULL);
+		if (qmp_fdsets_each(reply->ret, stale_fdset, d) == -1) {
+			drive_fail(d, "malformed query-fdsets reply");
 			return;
 		}
-		/* Something else is in the drive: start over from the top. */
-		log_info("dom %d %s: drive holds another medium, re-planning",
-		    d->domid, d->vdev);
-		drive_transition(d, DRIVE_EJECTING, NULL, NULL);
-		return;
-	case CMD_ADD_FD:
-		if (qmp_refused(d, reply, "add-fd"))
-			return;
-		if (!qmp_add_fd_result(reply->ret, &d->new_fdset)) {
-			drive_fail(d, "malformed add-fd reply");
-			return;
-		}
-		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
-		    sizeof(line), id, d->devid, d->new_fdset,
-		    format_qemu_driver(rq->format)), id, -1);
-		return;
-	case CMD_CHANGE_MEDIUM:
-		if (qmp_refused(d, reply, "the medium"))
-			return;
-		qmp_query_block(d, CMD_CONFIRM);
-		return;
-	case CMD_CONFIRM:
-		if (qmp_refused(d, reply, "query-block"))
-			return;
-		if (!qmp_block_find(reply->ret, d->devid, &blk) ||
-		    !blk.inserted ||
-		    qmp_fdset_of_file(blk.file) != d->new_fdset) {
-			drive_fail(d, "QEMU does not show the new medium");
-			return;
-		}
-		drive_transition(d, DRIVE_DONE, rq->target, NULL);
-		return;
-	case CMD_EJECT:
+		break;
 	case CMD_REMOVE_FD:
+		/* Already gone is as good as removed. */
+		if (reply->kind == QMP_MSG_ERROR)
+			log_debug("dom %d %s: remove-fd: %s", d->domid, d->vdev,
+			    reply->error_desc);
+		break;
+	case CMD_ADD_FD:
+	case CMD_CHANGE_MEDIUM:
+	case CMD_CONFIRM:
 		drive_fail(d, "unexpected QMP reply");
 		return;
+	}
+	if (d->n_stale_fdsets > 0) {
+		d->n_stale_fdsets--;
+		drive_qmp(d, CMD_REMOVE_FD, line, qmp_cmd_remove_fd(line,
+		    sizeof(line), id, d->stale_fdsets[d->n_stale_fdsets]), id, -1);
+		return;
+	}
+	drive_transition(d, DRIVE_DETACHING, "", NULL);
+}
+
+static void
+lock_taken(void *ctx, int err)
+{
+	struct drive *d = ctx;
+
+	step_end(d);
+	if (err != 0) {
+		drive_fail(d, "cannot take libxl's device lock in %s: %s",
+		    devlock_dir(), strerror(err));
+		return;
+	}
+	d->locked = true;
+	drive_continue(d);
+}
+
+/* The uuid libxl names the domain's lock files with, from its vm path. */
+static bool
+domain_uuid(int domid, char *uuid, size_t len)
+{
+	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128];
+	const char *p;
+
+	if (path_domain(home, domid) == -1 ||
+	    path_child(path, home, "vm") == -1 ||
+	    !store_read(XBT_NULL, path, vm, sizeof(vm)) ||
+	    (p = strrchr(vm, '/')) == NULL || strlen(p + 1) != 36 ||
+	    strspn(p + 1, "0123456789abcdef-") != 36)
+		return false;
+	snprintf(uuid, len, "%s", p + 1);
+	return true;
+}
+
+/* Takes libxl's device lock before a change's first step runs. */
+static void
+drive_lock(struct drive *d)
+{
+	char uuid[64];
+
+	if (!domain_uuid(d->domid, uuid, sizeof(uuid))) {
+		drive_fail(d, "cannot find the domain's uuid in "
+		    "/local/domain/%d/vm", d->domid);
+		return;
+	}
+	step_begin(d);
+	if ((d->lock = devlock_acquire(d->domid, uuid, lock_taken, d)) ==
+	    NULL)
+		drive_fail(d, "cannot take libxl's device lock in %s: %s",
+		    devlock_dir(), strerror(errno));
+}
+
+/* Runs the step of the drive's state, once the change holds the lock. */
+static void
+drive_step(struct drive *d, const struct request *rq)
+{
+	if (rq->state != DRIVE_DONE && rq->state != DRIVE_ERROR &&
+	    !d->locked) {
+		drive_lock(d);
+		return;
+	}
+	switch (rq->state) {
+	case DRIVE_EJECTING:
+		step_ejecting(d, rq, NULL);
+		break;
+	case DRIVE_DETACHING:
+		if (d->dm_domid != 0)
+			stub_detaching(d, rq);
+		else
+			dom0_detaching(d, rq);
+		break;
+	case DRIVE_ATTACHING:
+		if (d->dm_domid != 0)
+			stub_attaching(d, rq);
+		else
+			dom0_attaching(d, rq);
+		break;
+	case DRIVE_CHANGING:
+		if (d->dm_domid != 0)
+			stub_changing(d, rq, NULL);
+		else
+			dom0_changing(d, rq, NULL);
+		break;
+	case DRIVE_DONE:
+	case DRIVE_ERROR:
+		step_plan(d, rq);
+		break;
 	}
 }
 
@@ -664,27 +603,31 @@ drive_update(struct drive *d, const char *leaf)
 		answer_eject(d);
 		return;
 	}
-	if (!rq.has_state)
-		rq.state = DRIVE_DONE;
 	d->state = rq.state;
-	switch (rq.state) {
-	case DRIVE_EJECTING:
-		step_ejecting(d, &rq, NULL);
-		break;
-	case DRIVE_DETACHING:
-		step_detaching(d, &rq);
-		break;
-	case DRIVE_ATTACHING:
-		step_attaching(d, &rq);
-		break;
-	case DRIVE_CHANGING:
-		step_changing(d, &rq, NULL);
-		break;
-	case DRIVE_DONE:
-	case DRIVE_ERROR:
-		step_plan(d, &rq);
-		break;
+	drive_step(d, &rq);
+}
+
+void
+drive_continue(struct drive *d)
+{
+	struct request rq;
+
+	if (!request_read(d, &rq)) {
+		drive_fail(d, "cannot read the request from xenstore");
+		return;
 	}
+	drive_step(d, &rq);
+}
+
+void
+drive_vbd_event(struct drive *d)
+{
+	/* Only a stub step waiting on the vbd itself wants to look. */
+	if (!d->busy || d->cmd != CMD_NONE || (d->wait != STUB_CLOSED &&
+	    d->wait != STUB_INITWAIT && d->wait != STUB_CONNECTED &&
+	    d->wait != STUB_FDSET))
+		return;
+	drive_continue(d);
 }
 
 /* --- adoption ------------------------------------------------------------ */
@@ -759,48 +702,81 @@ fail:
 	return false;
 }
 
+/*
+ * The vbd whose params say what is in the drive: the guest's for QEMU in
+ * dom0; for QEMU in a stub domain, the stub domain's vbd of the same
+ * number, which is the one a change replaces.
+ */
+static bool
+drive_vbd_paths(struct drive *d, const char *backend, const char *libxl)
+{
+	if (d->dm_domid == 0) {
+		snprintf(d->backend, sizeof(d->backend), "%s", backend);
+		snprintf(d->libxl, sizeof(d->libxl), "%s", libxl);
+		d->qdisk = strstr(backend, "/backend/qdisk/") != NULL;
+		return true;
+	}
+	return path_backend(d->backend, "vbd", d->dm_domid, d->devid) == 0 &&
+	    path_frontend(d->frontend, d->dm_domid, d->devid) == 0 &&
+	    path_libxl_vbd(d->libxl, d->dm_domid, d->devid) == 0;
+}
+
 struct drive *
 drive_adopt(int domid, int dm_domid, const char *vdev, int devid,
     const char *backend, const char *libxl_path)
 {
 	char path[XS_PATH_MAX], params[REQUEST_VALUE_MAX + 1];
-	enum image_format format;
-	const char *medium;
+	enum image_format format = FORMAT_RAW;
+	const char *medium = "";
 	struct drive *d;
 
-	if (path_child(path, backend, "params") == -1 ||
-	    !store_read(XBT_NULL, path, params, sizeof(params)) ||
-	    params_parse(params, &format, &medium) == -1) {
-		log_warnx("dom %d %s: unreadable params in %s", domid, vdev,
-		    backend);
-		return NULL;
-	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->domid = domid;
 	d->dm_domid = dm_domid;
 	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
 	d->devid = devid;
-	snprintf(d->backend, sizeof(d->backend), "%s", backend);
-	snprintf(d->libxl, sizeof(d->libxl), "%s", libxl_path);
-	d->qdisk = strstr(backend, "/backend/qdisk/") != NULL;
+	vdev_to_devid(vdev, &d->disk_index);
 	d->state = DRIVE_DONE;
 	d->image_fd = -1;
 	d->old_fdset = d->new_fdset = -1;
+	if (!drive_vbd_paths(d, backend, libxl_path) ||
+	    path_child(path, d->backend, "params") == -1)
+		goto fail;
+	if (store_read(XBT_NULL, path, params, sizeof(params))) {
+		if (dm_domid != 0)
+			medium = stub_params_medium(d, params);
+		else if (params_parse(params, &format, &medium) == -1)
+			goto fail;
+	} else if (dm_domid == 0) {
+		/* A stub domain's vbd may be missing: a change was cut short. */
+		goto fail;
+	}
 	if (!adopt_nodes(d, medium, format)) {
 		log_warn("dom %d %s: creating cdrom-request nodes", domid, vdev);
 		free(d);
 		return NULL;
 	}
-	log_info("dom %d %s: adopted (devid %d), medium \"%s\"", domid, vdev,
-	    devid, medium);
+	if (dm_domid != 0)
+		stub_watch(d, true);
+	log_info("dom %d %s: adopted (devid %d%s%.0d), medium \"%s\"", domid,
+	    vdev, devid, dm_domid != 0 ? ", QEMU in stub domain " : "",
+	    dm_domid, medium);
 	return d;
+fail:
+	log_warnx("dom %d %s: unreadable params in %s", domid, vdev,
+	    d->backend);
+	free(d);
+	return NULL;
 }
 
 void
 drive_free(struct drive *d)
 {
+	if (d->dm_domid != 0)
+		stub_watch(d, false);
 	step_end(d);
+	lock_release(d);
 	image_close(d);
 	free(d);
 }

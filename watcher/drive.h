@@ -12,14 +12,16 @@
 #include "state.h"
 #include "vdev.h"
 
-struct qmp_conn;
+struct devlock;
+struct hotplug;
 struct loop_timer;
+struct qmp_conn;
 
 /* The QMP command a drive is waiting on, so its step knows what came back. */
 enum drive_cmd {
 	CMD_NONE,
 	CMD_QUERY_BLOCK,	/* what is in the drive before we act */
-	CMD_QUERY_FDSETS,	/* whose fdset that is */
+	CMD_QUERY_FDSETS,	/* which fdsets are there */
 	CMD_EJECT,
 	CMD_REMOVE_FD,
 	CMD_ADD_FD,
@@ -27,13 +29,34 @@ enum drive_cmd {
 	CMD_CONFIRM,		/* query-block again: did the change take? */
 };
 
+/* What a stub domain step is waiting for, between watch firings. */
+enum stub_wait {
+	STUB_START,		/* nothing yet: the step starts */
+	STUB_CLOSED,		/* the vbd's backend to reach Closed */
+	STUB_REMOVE_SCRIPT,	/* the hotplug script's "remove" */
+	STUB_INITWAIT,		/* the new backend to reach InitWait */
+	STUB_ADD_SCRIPT,	/* the hotplug script's "add" */
+	STUB_CONNECTED,		/* the backend to reach Connected */
+	STUB_FDSET,		/* the stub domain's add-fd */
+};
+
+/* At most this many fdsets are freed after one eject. */
+#define DRIVE_STALE_FDSETS 8
+
 struct drive {
 	int domid;
 	int dm_domid;			/* where QEMU runs: 0, or a stub domain */
 	char vdev[VDEV_NAME_MAX];
 	int devid;
-	char backend[XS_PATH_MAX];	/* the guest vbd's backend directory */
-	char libxl[XS_PATH_MAX];	/* /libxl/D/device/vbd/DEVID */
+	int disk_index;			/* hdc: 2; the seed's fdset is 8000 + it */
+	/*
+	 * The vbd whose params name the medium: the guest's own for QEMU
+	 * in dom0, the stub domain's for QEMU in a stub domain (frontend
+	 * then names the stub domain's frontend).
+	 */
+	char backend[XS_PATH_MAX];
+	char frontend[XS_PATH_MAX];
+	char libxl[XS_PATH_MAX];	/* libxl's record of that vbd */
 	bool qdisk;			/* params carry a "format:" prefix */
 
 	enum drive_state state;		/* as last read or written */
@@ -42,10 +65,20 @@ struct drive {
 
 	/* The step in progress, if busy. */
 	bool busy;
+	struct loop_timer *timer;	/* step-timeout */
 	enum drive_cmd cmd;
 	struct qmp_conn *qmp;
-	struct loop_timer *timer;
 	int old_fdset, new_fdset;
+	int stale_fdsets[DRIVE_STALE_FDSETS];
+	int n_stale_fdsets;
+	enum stub_wait wait;
+	struct hotplug *hotplug;
+	struct loop_timer *recheck;	/* the next look for the stub's fdset */
+	unsigned recheck_ms;
+
+	/* libxl's device lock: held from a change's first step to its end. */
+	struct devlock *lock;
+	bool locked;
 
 	/* The image opened for the request being carried out. */
 	int image_fd;
@@ -68,6 +101,9 @@ struct drive *drive_adopt(int domid, int dm_domid, const char *vdev,
  * target or format is what lets a failed request be tried again.
  */
 void drive_update(struct drive *d, const char *leaf);
+
+/* Something changed in the stub domain's vbd: a waiting step looks. */
+void drive_vbd_event(struct drive *d);
 
 /* Forgets the drive (domain gone): no more xenstore writes, no QMP. */
 void drive_free(struct drive *d);

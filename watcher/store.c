@@ -117,6 +117,18 @@ store_set_guest_perms(xs_transaction_t t, const char *path, int guest,
 	return xs_set_permissions(xsh, t, path, perms, 2);
 }
 
+bool
+store_set_owner_perms(xs_transaction_t t, const char *path, int owner,
+    int reader)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = (unsigned)owner, .perms = XS_PERM_NONE },
+		{ .id = (unsigned)reader, .perms = XS_PERM_READ },
+	};
+
+	return xs_set_permissions(xsh, t, path, perms, 2);
+}
+
 char **
 store_list(xs_transaction_t t, const char *path, unsigned *n)
 {

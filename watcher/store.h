@@ -28,6 +28,9 @@ bool store_rm(xs_transaction_t t, const char *path);
 /* Owner dom0 with no access for others; guest gets read, or both. */
 bool store_set_guest_perms(xs_transaction_t t, const char *path,
     int guest, bool guest_may_write);
+/* Owner owner with no access for others; reader gets read. */
+bool store_set_owner_perms(xs_transaction_t t, const char *path,
+    int owner, int reader);
 /* Children of path, malloc'd (free the array only); NULL if none. */
 char **store_list(xs_transaction_t t, const char *path, unsigned *n);
 

@@ -19,6 +19,10 @@
  * "xs-ring --release DOMID" is the hypervisor destroying DOMID: it
  * removes $XSHIM_DIR/dom/DOMID, does --dom-exc and checks that xenstored
  * no longer knows the domain (it has fired @releaseDomain by then).
+ * "xs-ring --set-target DOMID TARGET" is what libxl does for a stub
+ * domain DOMID running TARGET's device model (xs_set_target, after
+ * xc_domain_set_target): xenstored then lets DOMID act on TARGET's
+ * nodes as if it were TARGET.  Both domains must have been introduced.
  *
  * Many clients share one ring the way they would share a guest kernel's
  * xenbus device: requests get relay-chosen req_ids so that replies find
@@ -661,6 +665,21 @@ parse_domid(const char *s)
 	return d;
 }
 
+/* As dom0, over $XENSTORED_PATH: XS_SET_TARGET is a privileged call. */
+static int
+set_target(const char *dom, const char *target)
+{
+	struct xs_handle	*xs;
+	unsigned int		 d = parse_domid(dom), t = parse_domid(target);
+
+	if ((xs = xs_open(0)) == NULL)
+		err(1, "xs_open");
+	if (!xs_set_target(xs, d, t))
+		err(1, "set target of dom%u to dom%u", d, t);
+	xs_close(xs);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -673,9 +692,11 @@ main(int argc, char *argv[])
 		errx(1, "XSHIM_DIR is not set");
 	if (argc == 2 && strcmp(argv[1], "--dom-exc") == 0)
 		return dom_exc();
+	if (argc == 4 && strcmp(argv[1], "--set-target") == 0)
+		return set_target(argv[2], argv[3]);
 	if (argc != 3)
 		errx(1, "usage: xs-ring DOMID SOCKET | --release DOMID | "
-		    "--dom-exc");
+		    "--dom-exc | --set-target DOMID TARGET");
 	if (strcmp(argv[1], "--release") == 0) {
 		domid = parse_domid(argv[2]);
 		return release(dir);

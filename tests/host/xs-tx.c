@@ -9,6 +9,9 @@
  *	mkdir PATH
  *	write PATH VALUE	(VALUE: the rest of the line, may be empty)
  *	chmod PATH PERM...	(PERM as xenstore-chmod: n0 r5 w5 b5)
+ *	cleanup PATH		(rm PATH, then each parent left empty, as
+ *				 libxl__xs_path_cleanup does when libxl
+ *				 destroys a device)
  *
  * Blank lines and lines starting with '#' are skipped.  The whole
  * script is replayed when the commit meets a conflict (EAGAIN).
@@ -60,6 +63,38 @@ do_chmod(struct xs_handle *xs, xs_transaction_t t, char *args)
 	return xs_set_permissions(xs, t, path, perms, n);
 }
 
+/*
+ * Removes path, then walks up removing each parent that is left with
+ * an empty value and no children.  A path already gone is fine.
+ */
+static bool
+path_cleanup(struct xs_handle *xs, xs_transaction_t t, char *path)
+{
+	char		*val, **kids, *last;
+	unsigned int	 len, n;
+	bool		 empty;
+
+	if (!xs_rm(xs, t, path))
+		return errno == ENOENT;
+	while ((last = strrchr(path, '/')) != NULL) {
+		*last = '\0';
+		if (*path == '\0')
+			break;
+		if ((val = xs_read(xs, t, path, &len)) == NULL)
+			break;
+		empty = len == 0;
+		free(val);
+		if (!empty || (kids = xs_directory(xs, t, path, &n)) == NULL)
+			break;
+		free(kids);
+		if (n != 0)
+			break;
+		if (!xs_rm(xs, t, path))
+			return false;
+	}
+	return true;
+}
+
 /* Returns false with errno set when xenstored refused the operation. */
 static bool
 run_line(struct xs_handle *xs, xs_transaction_t t, const char *line)
@@ -87,6 +122,8 @@ run_line(struct xs_handle *xs, xs_transaction_t t, const char *line)
 		errx(2, "%s: trailing words", line);
 	if (strcmp(op, "mkdir") == 0)
 		return xs_mkdir(xs, t, path);
+	if (strcmp(op, "cleanup") == 0)
+		return path_cleanup(xs, t, path);
 	if (strcmp(op, "rm") == 0) {
 		ok = xs_rm(xs, t, path);
 		return ok || errno == ENOENT;

@@ -121,3 +121,6 @@ fi
 rm -f "$test_start_log"
 # Tests leave their scratch files here, as in git's trash directory.
 mkdir "$HOSTDIR/trash" && cd "$HOSTDIR/trash" || exit 1
+# libxl's lock files (/var/lib/xen on a real host) stay in the host too.
+export XEN_LIB_DIR=$HOSTDIR/xenlib
+mkdir -p "$XEN_LIB_DIR" || exit 1

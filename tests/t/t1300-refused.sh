@@ -128,20 +128,6 @@ test_expect_success 'an image QEMU cannot open leaves an empty drive, not a brok
 	expect_medium 3 hdc "$B"
 '
 
-test_expect_success 'a drive whose QEMU runs in a stub domain says it is not supported' '
-	domain_create 5 &&
-	domain_create 6 stubdom &&
-	xenstore-write /local/domain/5/image/device-model-domid 6 \
-	    /local/domain/6/target 5 &&
-	host_drive_add 5 cdrom hdc "$A" raw &&
-	xenstore-write /local/domain/6/device-model/5/state running &&
-	wait_done 5 hdc "$A" &&
-	request 5 hdc "$B" raw &&
-	wait_error 5 hdc &&
-	expect_eq "the device model runs in stub domain 6, which this version of xen-cdromd does not support yet" \
-	    "$(drive_read 5 hdc error)" error
-'
-
 test_expect_success 'the daemon served throughout' '
 	daemon_alive
 '

@@ -1,0 +1,710 @@
+/*
+ * stub-agent S D SOCKET QMPSOCK [--seed]: the inside of a Linux stub
+ * domain S that runs HVM guest D's QEMU, as far as CD-ROM changes see
+ * it.  It talks to xenstore only as S, through S's ring (SOCKET, an
+ * xs-ring socket), so xenstored's permission checks are real: it reads
+ * the backends (n0,rS) and writes nothing but its own frontends (nS,r0).
+ *
+ * (a) Linux's xen-blkfront, for every vbd under /local/domain/S/device/vbd,
+ *     level-triggered like blkback_changed():
+ *	backend 2 InitWait, frontend 1 -> ring-ref, event-channel, protocol,
+ *	                                  frontend 3 Initialised
+ *	backend 4 Connected, frontend 3 -> frontend 4 Connected
+ *	backend 5 Closing or 6 Closed    -> frontend 5, then 6 Closed
+ *	frontend dir removed             -> forgotten
+ * (b) The QEMU glue of a Linux stub domain: each time a CD vbd (backend
+ *     device-type cdrom) becomes Connected, the disk that appeared in the
+ *     stub domain is handed to QEMU: we open the block device the
+ *     backend's physical-device names (our /dev/xvdX) and call QMP on
+ *     QMPSOCK: add-fd with it, opaque "stub-devid:DEVID" (Xen 4.20's
+ *     convention), or with --seed also "fdset-id": 8000 + disk index
+ *     (the seed patch's: hdc is 8002).  One connection per operation:
+ *     QMP serves one client at a time.
+ *
+ * Watches: the frontend dir (recursively) and each backend dir once,
+ * well under xenstored's 128 per domain; one transaction at a time.
+ * The QMP exchange blocks, bounded by QMP_TIMEOUT_MS.
+ *
+ * stdout, each line ending in " t=" and CLOCK_MONOTONIC in µs:
+ *	stub-agent S for D: ready, watching PATH
+ *	fe DEVID: OLD -> NEW
+ *	fe DEVID: disk sectors=N info=I sector-size=B
+ *	add-fd sent DEVID fdset=N|auto	(when the command is written)
+ *	add-fd done DEVID fdset=N fd=M
+ *	add-fd failed DEVID: WHY
+ *	fe DEVID: gone
+ * SIGTERM or SIGINT: exits 0.
+ */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "blkdev.h"
+#include "json.h"
+#include "number.h"
+#include "qmp.h"
+#include "vdev.h"
+
+#define PATH_LEN	256
+#define DOMID_MAX	0x7fef
+#define QMP_TIMEOUT_MS	10000
+#define SEED_FDSET_BASE	8000
+
+enum xenbus_state {
+	XB_UNKNOWN = 0,
+	XB_INITIALISING = 1,
+	XB_INITWAIT = 2,
+	XB_INITIALISED = 3,
+	XB_CONNECTED = 4,
+	XB_CLOSING = 5,
+	XB_CLOSED = 6,
+};
+
+struct vbd {
+	struct vbd	*next;
+	int		 devid;
+	char		 be[PATH_LEN];	/* watched backend dir; "" if none */
+	char		 token[32];
+};
+
+static struct xs_handle	*xs;
+static struct vbd	*vbds;
+static int		*pending;
+static size_t		 npending, cappending;
+static bool		 rescan;
+static char		 fe_root[64];
+static const char	*qmp_path;
+static bool		 seed;
+
+static unsigned long long
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One log line, stamped at us (0: now). */
+static void __attribute__((format(printf, 2, 3)))
+say_at(unsigned long long us, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (us == 0)
+		us = now_us();
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" t=%llu\n", us);
+}
+
+#define say(...)	say_at(0, __VA_ARGS__)
+
+static void
+pending_add(int devid)
+{
+	size_t	 i;
+
+	for (i = 0; i < npending; i++)
+		if (pending[i] == devid)
+			return;
+	if (npending == cappending) {
+		cappending = cappending ? cappending * 2 : 16;
+		pending = reallocarray(pending, cappending, sizeof(*pending));
+		if (pending == NULL)
+			err(1, "reallocarray");
+	}
+	pending[npending++] = devid;
+}
+
+static char *
+xread(xs_transaction_t t, const char *dir, const char *node)
+{
+	char		 path[PATH_LEN];
+	unsigned int	 len;
+	int		 n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return xs_read(xs, t, path, &len);
+}
+
+static bool
+xwrite(xs_transaction_t t, const char *dir, const char *node,
+    const char *value)
+{
+	char	 path[PATH_LEN];
+	int	 n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (n >= 0 && (size_t)n < sizeof(path) &&
+	    xs_write(xs, t, path, value, strlen(value)))
+		return true;
+	warn("write %s", path);
+	return false;
+}
+
+static int
+read_state(xs_transaction_t t, const char *dir)
+{
+	char	*s = xread(t, dir, "state");
+	int	 v;
+
+	if (s == NULL)
+		return -1;
+	v = decimal_parse(s, XB_CLOSED);
+	free(s);
+	return v == -1 ? XB_UNKNOWN : v;
+}
+
+/* Follows backend dir be ("" or NULL: none). */
+static void
+vbd_watch_backend(struct vbd *v, const char *be)
+{
+	if (be == NULL)
+		be = "";
+	if (strcmp(be, v->be) == 0)
+		return;
+	if (v->be[0] != '\0' && !xs_unwatch(xs, v->be, v->token))
+		warn("fe %d: unwatch %s", v->devid, v->be);
+	v->be[0] = '\0';
+	if (*be == '\0')
+		return;
+	if (strlen(be) >= sizeof(v->be) || !xs_watch(xs, be, v->token)) {
+		warn("fe %d: watch %s", v->devid, be);
+		return;
+	}
+	snprintf(v->be, sizeof(v->be), "%s", be);
+}
+
+static struct vbd *
+vbd_get(int devid)
+{
+	struct vbd	*v;
+
+	for (v = vbds; v != NULL; v = v->next)
+		if (v->devid == devid)
+			return v;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		err(1, "calloc");
+	v->devid = devid;
+	snprintf(v->token, sizeof(v->token), "be:%d", devid);
+	v->next = vbds;
+	vbds = v;
+	return v;
+}
+
+static void
+vbd_free(struct vbd *v)
+{
+	vbd_watch_backend(v, NULL);
+	free(v);
+}
+
+static void
+vbd_forget(int devid)
+{
+	struct vbd	**vp, *v;
+
+	for (vp = &vbds; (v = *vp) != NULL; vp = &v->next)
+		if (v->devid == devid) {
+			*vp = v->next;
+			say("fe %d: gone", devid);
+			vbd_free(v);
+			return;
+		}
+}
+
+/*
+ * Frontend fe from state from to state to, in a transaction that first
+ * checks it is still in from (a frontend the toolstack removed is never
+ * written); talk_to_blkback()'s ring details go with Initialised.
+ */
+static bool
+fe_switch(int devid, const char *fe, int from, int to)
+{
+	xs_transaction_t t;
+	char		 num[16];
+
+	for (;;) {
+		if ((t = xs_transaction_start(xs)) == XBT_NULL) {
+			warn("fe %d: transaction", devid);
+			return false;
+		}
+		if (read_state(t, fe) != from) {
+			xs_transaction_end(xs, t, true);
+			return false;
+		}
+		snprintf(num, sizeof(num), "%d", to);
+		if ((to == XB_INITIALISED &&
+		    (!xwrite(t, fe, "ring-ref", "8") ||
+		    !xwrite(t, fe, "event-channel", "15") ||
+		    !xwrite(t, fe, "protocol", "x86_64-abi"))) ||
+		    !xwrite(t, fe, "state", num)) {
+			xs_transaction_end(xs, t, true);
+			return false;
+		}
+		if (xs_transaction_end(xs, t, false)) {
+			say("fe %d: %d -> %d", devid, from, to);
+			return true;
+		}
+		if (errno != EAGAIN) {
+			warn("fe %d: commit", devid);
+			return false;
+		}
+	}
+}
+
+/* A QMP connection: blocking, every read bounded by the deadline. */
+struct qmp {
+	int			 fd;
+	unsigned long long	 deadline;	/* now_us() */
+	size_t			 len;
+	char			 buf[QMP_LINE_MAX + 2];
+};
+
+static int
+qmp_open(struct qmp *q)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+
+	q->len = 0;
+	q->deadline = now_us() + QMP_TIMEOUT_MS * 1000ULL;
+	if (strlen(qmp_path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, qmp_path);
+	if ((q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(q->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(q->fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next message that is not an event; -1 with *why on failure. */
+static int
+qmp_next(struct qmp *q, struct qmp_msg *m, const char **why)
+{
+	struct pollfd	 pfd = { .fd = q->fd, .events = POLLIN };
+	unsigned long long now;
+	char		*nl;
+	size_t		 n;
+	ssize_t		 r;
+
+	for (;;) {
+		while ((nl = memchr(q->buf, '\n', q->len)) != NULL) {
+			n = nl - q->buf;
+			if (qmp_msg_parse(q->buf, n > 0 && q->buf[n - 1] == '\r' ?
+			    n - 1 : n, m, why) == -1)
+				return -1;
+			memmove(q->buf, nl + 1, q->len - n - 1);
+			q->len -= n + 1;
+			if (m->kind != QMP_MSG_EVENT)
+				return 0;
+			qmp_msg_free(m);
+		}
+		if (q->len > QMP_LINE_MAX) {
+			*why = "QMP line too long";
+			return -1;
+		}
+		if ((now = now_us()) >= q->deadline) {
+			*why = "timed out waiting for QEMU";
+			return -1;
+		}
+		r = poll(&pfd, 1, (q->deadline - now) / 1000 + 1);
+		if (r == -1 && errno != EINTR) {
+			*why = strerror(errno);
+			return -1;
+		}
+		if (r <= 0)
+			continue;
+		r = read(q->fd, q->buf + q->len, sizeof(q->buf) - 1 - q->len);
+		if (r <= 0) {
+			*why = r == 0 ? "QEMU closed the connection" :
+			    strerror(errno);
+			return -1;
+		}
+		q->len += r;
+	}
+}
+
+/* Writes line; passes fd along with its first byte if fd != -1. */
+static int
+qmp_write(struct qmp *q, const char *line, size_t len, int fd)
+{
+	char		 cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec	 iov;
+	struct msghdr	 mh;
+	struct cmsghdr	*cm;
+	ssize_t		 r;
+
+	while (len > 0) {
+		memset(&mh, 0, sizeof(mh));
+		iov = (struct iovec){ .iov_base = (void *)line, .iov_len = len };
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		if (fd != -1) {
+			memset(cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		}
+		if ((r = sendmsg(q->fd, &mh, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		line += r;
+		len -= r;
+		fd = -1;
+	}
+	return 0;
+}
+
+/* Waits for the reply to command id; 0 for a return, else *why. */
+static int
+qmp_reply(struct qmp *q, long long id, struct qmp_msg *m, const char **why)
+{
+	static char	 desc[sizeof(m->error_class) + sizeof(m->error_desc) + 4];
+
+	for (;;) {
+		if (qmp_next(q, m, why) == -1)
+			return -1;
+		if (m->kind == QMP_MSG_GREETING || !m->has_id || m->id != id) {
+			qmp_msg_free(m);
+			continue;
+		}
+		if (m->kind == QMP_MSG_RETURN)
+			return 0;
+		snprintf(desc, sizeof(desc), "%s: %s", m->error_class,
+		    m->error_desc);
+		*why = desc;
+		qmp_msg_free(m);
+		return -1;
+	}
+}
+
+/* The disk index of devid (hdc: 2), which the seed's fdset ids follow. */
+static int
+disk_index(int devid)
+{
+	char	 name[VDEV_NAME_MAX];
+	int	 index;
+
+	if (vdev_from_devid(devid, name, sizeof(name)) == -1 ||
+	    vdev_to_devid(name, &index) != devid)
+		return -1;
+	return index;
+}
+
+/* add-fd of fd into QEMU; returns the fdset, or -1 with *why. */
+static int
+add_fd(int devid, int fd, const char **why)
+{
+	static struct qmp q;
+	struct qmp_msg	 m;
+	struct json_val	 v;
+	char		 cmd[QMP_CMD_MAX], caps[128], opaque[64];
+	unsigned long long t;
+	long long	 qfd = -1;
+	int		 len, want = -1, fdset = -1, index;
+
+	snprintf(opaque, sizeof(opaque), "stub-devid:%d", devid);
+	if (seed) {
+		if ((index = disk_index(devid)) == -1) {
+			*why = "no disk index for this devid";
+			return -1;
+		}
+		want = SEED_FDSET_BASE + index;
+		len = snprintf(cmd, sizeof(cmd), "{\"execute\":\"add-fd\","
+		    "\"arguments\":{\"fdset-id\":%d,\"opaque\":\"%s\"},"
+		    "\"id\":2}\r\n", want, opaque);
+	} else
+		len = qmp_cmd_add_fd(cmd, sizeof(cmd), 2, opaque);
+	if (len < 0 || (size_t)len >= sizeof(cmd)) {
+		*why = "command too long";
+		return -1;
+	}
+	if (qmp_open(&q) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (qmp_next(&q, &m, why) == -1)
+		goto out;
+	if (m.kind != QMP_MSG_GREETING) {
+		qmp_msg_free(&m);
+		*why = "no QMP greeting";
+		goto out;
+	}
+	qmp_msg_free(&m);
+	len = qmp_cmd_capabilities(caps, sizeof(caps), 1);
+	if (len < 0 || qmp_write(&q, caps, len, -1) == -1) {
+		*why = len < 0 ? "command too long" : strerror(errno);
+		goto out;
+	}
+	if (qmp_reply(&q, 1, &m, why) == -1)
+		goto out;
+	qmp_msg_free(&m);
+	t = now_us();
+	if (qmp_write(&q, cmd, strlen(cmd), fd) == -1) {
+		*why = strerror(errno);
+		goto out;
+	}
+	if (want == -1)
+		say_at(t, "add-fd sent %d fdset=auto", devid);
+	else
+		say_at(t, "add-fd sent %d fdset=%d", devid, want);
+	if (qmp_reply(&q, 2, &m, why) == -1)
+		goto out;
+	if (!qmp_add_fd_result(m.ret, &fdset) ||
+	    !json_get(m.ret, "fd", &v) || !json_int(v, &qfd)) {
+		*why = "add-fd returned no fdset-id and fd";
+		fdset = -1;
+	} else
+		say("add-fd done %d fdset=%d fd=%lld", devid, fdset, qfd);
+	qmp_msg_free(&m);
+out:
+	close(q.fd);
+	return fdset;
+}
+
+/*
+ * The stub domain's udev glue: the CD disk of vbd devid has just
+ * appeared; hand the medium it carries to QEMU.
+ */
+static void
+cd_appeared(int devid, const char *be)
+{
+	char		*type, *pdev, node[64];
+	const char	*why = NULL;
+	unsigned int	 maj, min;
+	int		 fd = -1;
+
+	type = xread(XBT_NULL, be, "device-type");
+	pdev = xread(XBT_NULL, be, "physical-device");
+	if (type == NULL || strcmp(type, "cdrom") != 0)
+		goto out;
+	if (pdev == NULL || !blkdev_parse(pdev, &maj, &min))
+		why = "no physical-device in the backend";
+	else if ((fd = blkdev_open(maj, min, O_RDONLY | O_CLOEXEC, node,
+	    sizeof(node))) == -1)
+		why = strerror(errno);
+	else
+		add_fd(devid, fd, &why);
+	if (why != NULL)
+		say("add-fd failed %d: %s", devid, why);
+out:
+	if (fd != -1)
+		close(fd);
+	free(type);
+	free(pdev);
+}
+
+/* blkfront_connect(): what we would size the disk with, for the log. */
+static void
+log_disk(int devid, const char *be)
+{
+	char	*sectors = xread(XBT_NULL, be, "sectors");
+	char	*info = xread(XBT_NULL, be, "info");
+	char	*size = xread(XBT_NULL, be, "sector-size");
+
+	say("fe %d: disk sectors=%s info=%s sector-size=%s", devid,
+	    sectors ? sectors : "?", info ? info : "?", size ? size : "?");
+	free(sectors);
+	free(info);
+	free(size);
+}
+
+/* Looks at vbd devid again and takes its frontend one step on. */
+static void
+vbd_step(int devid)
+{
+	char		 fe[PATH_LEN], *be;
+	int		 fe_state, be_state;
+
+	snprintf(fe, sizeof(fe), "%s/%d", fe_root, devid);
+	if ((fe_state = read_state(XBT_NULL, fe)) == -1) {
+		vbd_forget(devid);
+		return;
+	}
+	be = xread(XBT_NULL, fe, "backend");
+	vbd_watch_backend(vbd_get(devid), be);
+	be_state = be != NULL ? read_state(XBT_NULL, be) : -1;
+	switch (be_state) {
+	case XB_INITWAIT:
+		if (fe_state == XB_INITIALISING)
+			fe_switch(devid, fe, XB_INITIALISING, XB_INITIALISED);
+		break;
+	case XB_CONNECTED:
+		if (fe_state == XB_INITIALISING &&
+		    fe_switch(devid, fe, XB_INITIALISING, XB_INITIALISED))
+			fe_state = XB_INITIALISED;
+		if (fe_state == XB_INITIALISED &&
+		    fe_switch(devid, fe, XB_INITIALISED, XB_CONNECTED)) {
+			log_disk(devid, be);
+			cd_appeared(devid, be);
+		}
+		break;
+	case XB_CLOSING:
+	case XB_CLOSED:
+		if (fe_state < XB_CLOSING &&
+		    fe_switch(devid, fe, fe_state, XB_CLOSING))
+			fe_state = XB_CLOSING;
+		if (fe_state == XB_CLOSING)
+			fe_switch(devid, fe, XB_CLOSING, XB_CLOSED);
+		break;
+	default:
+		break;
+	}
+	free(be);
+}
+
+static void
+scan(void)
+{
+	char		**devs;
+	unsigned int	 n = 0, i;
+	int		 devid;
+	struct vbd	*v;
+
+	devs = xs_directory(xs, XBT_NULL, fe_root, &n);
+	for (i = 0; devs != NULL && i < n; i++)
+		if ((devid = decimal_parse(devs[i], INT_MAX)) != -1)
+			pending_add(devid);
+	free(devs);
+	for (v = vbds; v != NULL; v = v->next)
+		pending_add(v->devid);
+}
+
+static void
+event(const char *path, const char *token)
+{
+	size_t		 n = strlen(fe_root);
+	const char	*p;
+	int		 devid;
+
+	if (strncmp(token, "be:", 3) == 0) {
+		if ((devid = decimal_parse(token + 3, INT_MAX)) != -1)
+			pending_add(devid);
+		return;
+	}
+	if (strncmp(path, fe_root, n) != 0 || path[n] != '/' ||
+	    (p = decimal_prefix(path + n + 1, INT_MAX, &devid)) == NULL ||
+	    (*p != '\0' && *p != '/')) {
+		rescan = true;
+		return;
+	}
+	pending_add(devid);
+}
+
+static int
+parse_domid(const char *s)
+{
+	int	 d = decimal_parse(s, DOMID_MAX);
+
+	if (d <= 0)
+		errx(2, "%s: not a guest domid", s);
+	return d;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pollfd	 pfd[2];
+	sigset_t	 set;
+	char		**ev, path[PATH_LEN], *target;
+	struct vbd	*v;
+	size_t		 i;
+	int		 stubdom, guest;
+
+	if (argc == 6 && strcmp(argv[5], "--seed") == 0)
+		seed = true;
+	else if (argc != 5)
+		errx(2, "usage: stub-agent S D SOCKET QMPSOCK [--seed]");
+	stubdom = parse_domid(argv[1]);
+	guest = parse_domid(argv[2]);
+	qmp_path = argv[4];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (pfd[1].fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
+		err(1, "signalfd");
+	signal(SIGPIPE, SIG_IGN);
+
+	/* libxenstore's socket: S's ring, so we are S to xenstored. */
+	if (setenv("XENSTORED_PATH", argv[3], 1) == -1)
+		err(1, "setenv");
+	if ((xs = xs_open(0)) == NULL)
+		err(1, "xs_open %s", argv[3]);
+	snprintf(path, sizeof(path), "/local/domain/%d/target", stubdom);
+	if ((target = xs_read(xs, XBT_NULL, path, NULL)) == NULL ||
+	    decimal_parse(target, DOMID_MAX) != guest)
+		warnx("%s is %s, not %d", path, target ? target : "missing",
+		    guest);
+	free(target);
+	snprintf(fe_root, sizeof(fe_root), "/local/domain/%d/device/vbd",
+	    stubdom);
+	if (!xs_watch(xs, fe_root, "fe"))
+		err(1, "watch %s", fe_root);
+	say("stub-agent %d for %d: ready, watching %s", stubdom, guest,
+	    fe_root);
+
+	pfd[0] = (struct pollfd){ .fd = xs_fileno(xs), .events = POLLIN };
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(1, "poll");
+		}
+		if (pfd[1].revents)
+			break;
+		while ((ev = xs_check_watch(xs)) != NULL) {
+			event(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
+			free(ev);
+		}
+		if (errno != EAGAIN)
+			err(1, "reading watch events");
+		if (rescan)
+			scan();
+		rescan = false;
+		for (i = 0; i < npending; i++)
+			vbd_step(pending[i]);
+		npending = 0;
+	}
+	while ((v = vbds) != NULL) {
+		vbds = v->next;
+		vbd_free(v);
+	}
+	free(pending);
+	xs_close(xs);
+	return 0;
+}

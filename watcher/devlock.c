@@ -1,0 +1,184 @@
+/*
+ * The device-changes lock, as libxl takes it (libxl_internal.c,
+ * libxl__ev_slowlock_lock): open XEN_LIB_DIR/userdata-l.D.UUID.
+ * libxl-device-changes-lock, flock it, and hold it only if the file we
+ * locked is still the one at that path, since the holder unlinks it
+ * before unlocking.
+ *
+ * When the lock is busy a child inherits the descriptor and blocks in
+ * flock(LOCK_EX) on it; a flock belongs to the open file, so when the
+ * child exits with it, it is ours.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devlock.h"
+#include "log.h"
+#include "loop.h"
+
+struct devlock {
+	char path[512];
+	int fd;
+	pid_t child;		/* waiting for the lock on our behalf */
+	struct loop_timer *kick;	/* reports a lock taken at once */
+	int result;
+	bool held;
+	devlock_fn *fn;
+	void *ctx;
+};
+
+const char *
+devlock_dir(void)
+{
+	const char *dir = getenv("XEN_LIB_DIR");
+
+	return dir != NULL && dir[0] != '\0' ? dir : "/var/lib/xen";
+}
+
+/* Is the locked file still the one at the lock's path? */
+static bool
+devlock_current(struct devlock *l)
+{
+	struct stat st, fst;
+
+	return fstat(l->fd, &fst) == 0 && stat(l->path, &st) == 0 &&
+	    st.st_dev == fst.st_dev && st.st_ino == fst.st_ino;
+}
+
+static void
+devlock_report(void *ctx)
+{
+	struct devlock *l = ctx;
+
+	l->kick = NULL;
+	l->fn(l->ctx, l->result);
+}
+
+/* Reports result from the loop, not from the caller's stack. */
+static void
+devlock_finish(struct devlock *l, int result)
+{
+	l->result = result;
+	l->held = result == 0;
+	if ((l->kick = loop_timer_add(0, devlock_report, l)) == NULL)
+		l->fn(l->ctx, result);
+}
+
+static void devlock_child_done(void *ctx, pid_t pid, int status);
+
+static void
+devlock_try(struct devlock *l)
+{
+	pid_t pid;
+
+	if (l->fd != -1)
+		close(l->fd);
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (l->fd == -1) {
+		devlock_finish(l, errno);
+		return;
+	}
+	if (flock(l->fd, LOCK_EX | LOCK_NB) == 0) {
+		if (devlock_current(l)) {
+			devlock_finish(l, 0);
+			return;
+		}
+		/* Locked a file its holder had just unlinked: again. */
+		flock(l->fd, LOCK_UN);
+		devlock_try(l);
+		return;
+	}
+	if (errno != EWOULDBLOCK) {
+		devlock_finish(l, errno);
+		return;
+	}
+	log_debug("%s is held; waiting for it", l->path);
+	if ((pid = fork()) == -1) {
+		devlock_finish(l, errno);
+		return;
+	}
+	if (pid == 0) {
+		/* Only async-signal-safe calls here: we forked a threaded process. */
+		while (flock(l->fd, LOCK_EX) == -1)
+			if (errno != EINTR)
+				_exit(1);
+		_exit(0);
+	}
+	l->child = pid;
+	if (loop_child_add(pid, devlock_child_done, l) == -1) {
+		kill(pid, SIGKILL);
+		l->child = -1;
+		devlock_finish(l, ENOMEM);
+	}
+}
+
+static void
+devlock_child_done(void *ctx, pid_t pid, int status)
+{
+	struct devlock *l = ctx;
+
+	(void)pid;
+	l->child = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		l->fn(l->ctx, ENOLCK);
+		return;
+	}
+	if (devlock_current(l)) {
+		l->held = true;
+		l->fn(l->ctx, 0);
+		return;
+	}
+	flock(l->fd, LOCK_UN);
+	devlock_try(l);
+}
+
+struct devlock *
+devlock_acquire(int domid, const char *uuid, devlock_fn *fn, void *ctx)
+{
+	struct devlock *l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if (snprintf(l->path, sizeof(l->path),
+	    "%s/userdata-l.%d.%s.libxl-device-changes-lock", devlock_dir(),
+	    domid, uuid) >= (int)sizeof(l->path)) {
+		free(l);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	l->fd = -1;
+	l->child = -1;
+	l->fn = fn;
+	l->ctx = ctx;
+	devlock_try(l);
+	return l;
+}
+
+void
+devlock_release(struct devlock *l)
+{
+	if (l == NULL)
+		return;
+	loop_timer_del(l->kick);
+	if (l->child != -1) {
+		loop_child_forget(l->child);
+		kill(l->child, SIGKILL);
+	} else if (l->held && devlock_current(l)) {
+		/* As libxl: unlink before unlocking, see devlock_current. */
+		unlink(l->path);
+	}
+	if (l->fd != -1) {
+		flock(l->fd, LOCK_UN);
+		close(l->fd);
+	}
+	free(l);
+}
