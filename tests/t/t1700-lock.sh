@@ -1,0 +1,57 @@
+#!/bin/bash
+#
+# libxl's device lock: while xl (here: flock(1) on libxl's lock file)
+# changes a domain's devices, the daemon's change of that domain waits,
+# without holding up other domains; then it runs, and leaves the lock
+# file as libxl leaves it, unlinked.
+
+# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck source=tests/t/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/t/lib-cdrom.sh
+. "$TEST_DIR/lib-cdrom.sh"
+
+A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso
+make_iso "$A" && make_iso "$B" || exit 1
+
+# lock_file D: libxl's device-changes lock of domain D.
+lock_file() {
+	local uuid
+	uuid=$(xenstore-read "/local/domain/$1/vm") || return 1
+	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.libxl-device-changes-lock"
+}
+
+test_expect_success 'setup: two guests, and the daemon' '
+	hvm_guest_create 3 hdc "$A" &&
+	hvm_guest_create 4 hdc "$A" &&
+	cdromd_start &&
+	wait_done 3 hdc "$A" &&
+	wait_done 4 hdc "$A"
+'
+
+test_expect_success 'a change waits while libxl holds the domain'\''s lock' '
+	lock=$(lock_file 3) &&
+	(flock "$lock" sh -c "touch locked; while [ ! -e release ]; do
+	    sleep 0.05; done" &) &&
+	wait_for "[ -e locked ]" &&
+	request 3 hdc "$B" raw &&
+	wait_for "drive_is 3 hdc ejecting" &&
+	request 4 hdc "$B" raw &&
+	wait_done 4 hdc "$B" &&
+	sleep 0.5 &&
+	expect_eq ejecting "$(drive_read 3 hdc state)" "state of dom3" &&
+	expect_medium 3 hdc "$A"
+'
+
+test_expect_success 'and runs once the lock is released' '
+	touch release &&
+	wait_done 3 hdc "$B" &&
+	expect_medium 3 hdc "$B"
+'
+
+test_expect_success 'the lock file is unlinked afterwards, as libxl does' '
+	expect_fail "lock file left" test -e "$(lock_file 3)" &&
+	expect_fail "lock file of dom4 left" test -e "$(lock_file 4)"
+'
+
+test_done
