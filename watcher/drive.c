@@ -108,18 +108,47 @@ request_read(struct drive *d, struct request *rq)
 	return true;
 }
 
-/* Does the drive already hold what is asked? */
 bool
-request_satisfied(const struct request *rq)
+request_satisfied(const struct drive *d, const struct request *rq)
 {
 	if (!rq->has_target)
 		return true;
-	if (strcmp(rq->medium, rq->target) != 0)
+	if (strcmp(rq->medium, rq->target) != 0 ||
+	    strcmp(rq->params_path, rq->target) != 0)
+		return false;
+	/* A stub domain's drive keeps a vbd even when empty. */
+	if (d->dm_domid != 0 && !rq->has_params)
 		return false;
 	return rq->target[0] == '\0' || rq->params_format == rq->format;
 }
 
 /* --- steps' plumbing --------------------------------------------------- */
+
+/* What a step that timed out was waiting for, for its error message. */
+static const char *
+waiting_for(const struct drive *d)
+{
+	if (d->lock != NULL && !d->locked)
+		return "libxl's device lock";
+	switch (d->wait) {
+	case STUB_CLOSED:
+		return "the stub domain to close its vbd";
+	case STUB_REMOVE_SCRIPT:
+	case STUB_ADD_SCRIPT:
+		return "the hotplug script";
+	case STUB_INITWAIT:
+		return "the vbd's backend";
+	case STUB_CONNECTED:
+		return "the stub domain to connect its vbd";
+	case STUB_FDSET:
+		if (d->cmd == CMD_NONE)
+			return "the stub domain's add-fd";
+		break;
+	case STUB_START:
+		break;
+	}
+	return "QEMU";
+}
 
 static void
 step_timeout(void *ctx)
@@ -127,7 +156,8 @@ step_timeout(void *ctx)
 	struct drive *d = ctx;
 
 	d->timer = NULL;
-	drive_fail(d, "timed out after %u s", opts.cfg.step_timeout);
+	drive_fail(d, "timed out after %u s waiting for %s",
+	    opts.cfg.step_timeout, waiting_for(d));
 }
 
 void
@@ -361,7 +391,7 @@ step_plan(struct drive *d, const struct request *rq)
 	if (rq->has_state && rq->state == DRIVE_ERROR && !d->retry)
 		return;
 	d->retry = false;
-	if (request_satisfied(rq)) {
+	if (request_satisfied(d, rq)) {
 		if (!rq->has_state || rq->state != DRIVE_DONE)
 			drive_transition(d, DRIVE_DONE, NULL, NULL);
 		return;
@@ -416,7 +446,7 @@ step_ejecting(struct drive *d, const struct request *rq,
 	switch (d->cmd) {
 	case CMD_NONE:
 		/* Asked back for what is in the drive before we touched it. */
-		if (request_satisfied(rq)) {
+		if (request_satisfied(d, rq)) {
 			drive_transition(d, DRIVE_DONE, NULL, NULL);
 			return;
 		}
@@ -612,6 +642,9 @@ drive_continue(struct drive *d)
 {
 	struct request rq;
 
+	/* A QMP reply is due: the step goes on when it comes. */
+	if (d->cmd != CMD_NONE)
+		return;
 	if (!request_read(d, &rq)) {
 		drive_fail(d, "cannot read the request from xenstore");
 		return;

@@ -36,34 +36,38 @@ hotplug_exited(void *ctx, pid_t pid, int status)
 	free(h);
 }
 
-/* environ less any XENBUS_* of our own, plus the three libxl sets. */
+/* environ less any XENBUS_* or script of our own, plus libxl's four. */
 static char **
-hotplug_env(const char *backend)
+hotplug_env(const char *script, const char *xenbus_path, char *path,
+    size_t pathlen, char *scriptvar, size_t scriptlen)
 {
-	static char path[512];
 	size_t n = 0, i, j = 0;
 	char **env;
 
 	while (environ[n] != NULL)
 		n++;
-	if ((env = calloc(n + 4, sizeof(*env))) == NULL)
+	if ((env = calloc(n + 5, sizeof(*env))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "XENBUS_", 7) != 0)
+		if (strncmp(environ[i], "XENBUS_", 7) != 0 &&
+		    strncmp(environ[i], "script=", 7) != 0)
 			env[j++] = environ[i];
-	snprintf(path, sizeof(path), "XENBUS_PATH=%s", backend);
-	env[j++] = path;
+	snprintf(path, pathlen, "XENBUS_PATH=%s", xenbus_path);
+	snprintf(scriptvar, scriptlen, "script=%s", script);
+	env[j++] = scriptvar;
 	env[j++] = "XENBUS_TYPE=vbd";
+	env[j++] = path;
 	env[j++] = "XENBUS_BASE_PATH=backend";
 	env[j] = NULL;
 	return env;
 }
 
 struct hotplug *
-hotplug_run(const char *script, const char *action, const char *backend,
-    hotplug_fn *fn, void *ctx)
+hotplug_run(const char *script, const char *action,
+    const char *xenbus_path, hotplug_fn *fn, void *ctx)
 {
 	char *argv[] = { (char *)script, (char *)action, NULL };
+	char path[512], scriptvar[4200];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	struct hotplug *h = NULL;
@@ -75,7 +79,8 @@ hotplug_run(const char *script, const char *action, const char *backend,
 	sigemptyset(&none);
 	sigfillset(&all);
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
-	    (env = hotplug_env(backend)) == NULL) {
+	    (env = hotplug_env(script, xenbus_path, path, sizeof(path),
+	    scriptvar, sizeof(scriptvar))) == NULL) {
 		free(h);
 		free(env);
 		errno = ENOMEM;
@@ -107,8 +112,8 @@ hotplug_run(const char *script, const char *action, const char *backend,
 		errno = ENOMEM;
 		return NULL;
 	}
-	log_debug("hotplug %s %s for %s: pid %ld", script, action, backend,
-	    (long)pid);
+	log_debug("hotplug %s %s for %s: pid %ld", script, action,
+	    xenbus_path, (long)pid);
 	return h;
 }
 

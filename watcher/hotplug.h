@@ -13,12 +13,13 @@ struct hotplug;
 typedef void hotplug_fn(void *ctx, int status);
 
 /*
- * Starts SCRIPT ACTION with XENBUS_PATH=backend, XENBUS_TYPE=vbd and
- * XENBUS_BASE_PATH=backend; fn is called when it exits.  NULL (errno)
- * if it could not be started.
+ * Starts SCRIPT ACTION with libxl's environment: XENBUS_PATH=xenbus_path
+ * (relative to dom0's home, "backend/vbd/S/DEVID"), XENBUS_TYPE=vbd,
+ * XENBUS_BASE_PATH=backend and script=SCRIPT; fn is called when it
+ * exits.  NULL (errno) if it could not be started.
  */
 struct hotplug *hotplug_run(const char *script, const char *action,
-    const char *backend, hotplug_fn *fn, void *ctx);
+    const char *xenbus_path, hotplug_fn *fn, void *ctx);
 
 /* Kills a script still running; fn will not be called.  NULL is fine. */
 void hotplug_cancel(struct hotplug *h);

@@ -37,7 +37,8 @@ void drive_fail(struct drive *d, const char *fmt, ...)
 void drive_continue(struct drive *d);
 /* Marks the drive busy and starts the step's step-timeout timer. */
 void step_begin(struct drive *d);
-bool request_satisfied(const struct request *rq);
+/* The drive holds what is asked: in QEMU (medium) and in the vbd. */
+bool request_satisfied(const struct drive *d, const struct request *rq);
 /* Opens (once) the image rq names, under the path policy. */
 bool image_ensure(struct drive *d, const struct request *rq, char *err,
     size_t errlen);

@@ -141,8 +141,13 @@ script_done(void *ctx, int status)
 static bool
 script_start(struct drive *d, const char *action, enum stub_wait wait)
 {
+	char xenbus_path[64];
+
+	/* As libxl: relative to dom0's home. */
+	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vbd/%d/%d",
+	    d->dm_domid, d->devid);
 	d->wait = wait;
-	d->hotplug = hotplug_run(opts.hotplug_script, action, d->backend,
+	d->hotplug = hotplug_run(opts.hotplug_script, action, xenbus_path,
 	    script_done, d);
 	if (d->hotplug == NULL) {
 		drive_fail(d, "cannot run hotplug script %s: %s",
@@ -290,6 +295,18 @@ vbd_create(struct drive *d, const char *params)
 	for (;;) {
 		if ((t = store_begin()) == XBT_NULL)
 			return false;
+		/*
+		 * As libxl__device_generic_add: the directories first, with
+		 * their permissions, which the keys written in them inherit.
+		 * The backend is dom0's, readable by S; the frontend is S's.
+		 */
+		if (!store_rm(t, d->backend) || !store_rm(t, d->frontend) ||
+		    !store_rm(t, d->libxl) ||
+		    !store_write(t, d->backend, "") ||
+		    !store_set_owner_perms(t, d->backend, 0, d->dm_domid) ||
+		    !store_write(t, d->frontend, "") ||
+		    !store_set_owner_perms(t, d->frontend, d->dm_domid, 0))
+			goto fail;
 		for (i = 0; i < 2; i++)
 			for (k = 0; k < sizeof(be) / sizeof(be[0]); k++)
 				if (path_child(path, dirs[i], be[k].key) == -1 ||
@@ -302,10 +319,6 @@ vbd_create(struct drive *d, const char *params)
 			if (path_child(path, d->frontend, fe[k].key) == -1 ||
 			    !store_write(t, path, fe[k].value))
 				goto fail;
-		/* The backend is dom0's, readable by S; the frontend is S's. */
-		if (!store_set_owner_perms(t, d->backend, 0, d->dm_domid) ||
-		    !store_set_owner_perms(t, d->frontend, d->dm_domid, 0))
-			goto fail;
 		if (store_commit(t))
 			return true;
 		if (errno != EAGAIN)
@@ -482,6 +495,8 @@ stub_changing(struct drive *d, const struct request *rq,
 			step_begin(d);
 			d->wait = STUB_FDSET;
 		}
+		loop_timer_del(d->recheck);
+		d->recheck = NULL;
 		drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 		return;
 	case CMD_QUERY_FDSETS:

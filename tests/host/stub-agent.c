@@ -18,12 +18,13 @@
  *     backend's physical-device names (our /dev/xvdX) and call QMP on
  *     QMPSOCK: add-fd with it, opaque "stub-devid:DEVID" (Xen 4.20's
  *     convention), or with --seed also "fdset-id": 8000 + disk index
- *     (the seed patch's: hdc is 8002).  One connection per operation:
- *     QMP serves one client at a time.
+ *     (the seed patch's: hdc is 8002), then close our copy of the fd.
+ *     QMPSOCK is the stub domain's own monitor, which nobody else uses:
+ *     we keep our connection to it (see struct qmp for why).
  *
  * Watches: the frontend dir (recursively) and each backend dir once,
  * well under xenstored's 128 per domain; one transaction at a time.
- * The QMP exchange blocks, bounded by QMP_TIMEOUT_MS.
+ * A QMP command blocks, bounded by QMP_TIMEOUT_MS.
  *
  * stdout, each line ending in " t=" and CLOCK_MONOTONIC in µs:
  *	stub-agent S for D: ready, watching PATH
@@ -32,7 +33,9 @@
  *	add-fd sent DEVID fdset=N|auto	(when the command is written)
  *	add-fd done DEVID fdset=N fd=M
  *	add-fd failed DEVID: WHY
+ *	fe DEVID: cannot read BE/state: WHY	(S may not read its backend)
  *	fe DEVID: gone
+ *	qmp: WHY				(our QMP connection broke)
  * SIGTERM or SIGINT: exits 0.
  */
 #include <sys/signalfd.h>
@@ -80,6 +83,7 @@ struct vbd {
 	int		 devid;
 	char		 be[PATH_LEN];	/* watched backend dir; "" if none */
 	char		 token[32];
+	int		 be_errno;	/* why its state was unreadable */
 };
 
 static struct xs_handle	*xs;
@@ -274,21 +278,39 @@ fe_switch(int devid, const char *fe, int from, int to)
 	}
 }
 
-/* A QMP connection: blocking, every read bounded by the deadline. */
+/*
+ * Our QMP connection to QEMU, kept open, as a Linux stub domain's QEMU
+ * always has a monitor connected (the stub's end of libxl's QMP proxy).
+ * That matters: when the last monitor disconnects from a running QEMU,
+ * QEMU closes every fd of every fdset that no drive uses yet, so an
+ * fdset added by a client that then leaves is gone before anyone can
+ * insert it.  Commands block, each bounded by QMP_TIMEOUT_MS; between
+ * them the main loop reads and drops QEMU's events.
+ */
 struct qmp {
-	int			 fd;
+	int			 fd;		/* -1: not connected */
 	unsigned long long	 deadline;	/* now_us() */
 	size_t			 len;
 	char			 buf[QMP_LINE_MAX + 2];
 };
 
+static struct qmp	 mon = { .fd = -1 };
+
+static void
+qmp_close(struct qmp *q)
+{
+	if (q->fd != -1)
+		close(q->fd);
+	q->fd = -1;
+	q->len = 0;
+}
+
 static int
-qmp_open(struct qmp *q)
+qmp_connect(struct qmp *q)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
 
 	q->len = 0;
-	q->deadline = now_us() + QMP_TIMEOUT_MS * 1000ULL;
 	if (strlen(qmp_path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -297,38 +319,28 @@ qmp_open(struct qmp *q)
 	if ((q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (connect(q->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		close(q->fd);
+		qmp_close(q);
 		return -1;
 	}
 	return 0;
 }
 
-/* The next message that is not an event; -1 with *why on failure. */
+/*
+ * Takes the bytes QEMU has sent; with block, waits for some until the
+ * deadline.  -1 with *why when the connection is no more.
+ */
 static int
-qmp_next(struct qmp *q, struct qmp_msg *m, const char **why)
+qmp_fill(struct qmp *q, bool block, const char **why)
 {
 	struct pollfd	 pfd = { .fd = q->fd, .events = POLLIN };
 	unsigned long long now;
-	char		*nl;
-	size_t		 n;
 	ssize_t		 r;
 
-	for (;;) {
-		while ((nl = memchr(q->buf, '\n', q->len)) != NULL) {
-			n = nl - q->buf;
-			if (qmp_msg_parse(q->buf, n > 0 && q->buf[n - 1] == '\r' ?
-			    n - 1 : n, m, why) == -1)
-				return -1;
-			memmove(q->buf, nl + 1, q->len - n - 1);
-			q->len -= n + 1;
-			if (m->kind != QMP_MSG_EVENT)
-				return 0;
-			qmp_msg_free(m);
-		}
-		if (q->len > QMP_LINE_MAX) {
-			*why = "QMP line too long";
-			return -1;
-		}
+	if (q->len >= sizeof(q->buf) - 1) {
+		*why = "QMP line too long";
+		return -1;
+	}
+	if (block) {
 		if ((now = now_us()) >= q->deadline) {
 			*why = "timed out waiting for QEMU";
 			return -1;
@@ -339,14 +351,76 @@ qmp_next(struct qmp *q, struct qmp_msg *m, const char **why)
 			return -1;
 		}
 		if (r <= 0)
-			continue;
-		r = read(q->fd, q->buf + q->len, sizeof(q->buf) - 1 - q->len);
-		if (r <= 0) {
-			*why = r == 0 ? "QEMU closed the connection" :
-			    strerror(errno);
+			return 0;
+	}
+	r = recv(q->fd, q->buf + q->len, sizeof(q->buf) - 1 - q->len,
+	    block ? 0 : MSG_DONTWAIT);
+	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r <= 0) {
+		*why = r == 0 ? "QEMU closed the connection" : strerror(errno);
+		return -1;
+	}
+	q->len += r;
+	return 0;
+}
+
+/*
+ * The next complete message in the buffer that is not an event: 1, or
+ * 0 if there is none yet; -1 with *why for a malformed one.
+ */
+static int
+qmp_take(struct qmp *q, struct qmp_msg *m, const char **why)
+{
+	char	*nl;
+	size_t	 n;
+	int	 rc;
+
+	while ((nl = memchr(q->buf, '\n', q->len)) != NULL) {
+		n = nl - q->buf;
+		rc = qmp_msg_parse(q->buf, n > 0 && q->buf[n - 1] == '\r' ?
+		    n - 1 : n, m, why);
+		memmove(q->buf, nl + 1, q->len - n - 1);
+		q->len -= n + 1;
+		if (rc == -1)
 			return -1;
-		}
-		q->len += r;
+		if (m->kind != QMP_MSG_EVENT)
+			return 1;
+		qmp_msg_free(m);
+	}
+	return 0;
+}
+
+/* The next message that is not an event; -1 with *why on failure. */
+static int
+qmp_next(struct qmp *q, struct qmp_msg *m, const char **why)
+{
+	int	 rc;
+
+	while ((rc = qmp_take(q, m, why)) == 0)
+		if (qmp_fill(q, true, why) == -1)
+			return -1;
+	return rc == 1 ? 0 : -1;
+}
+
+/* The main loop's share: QEMU said something between our commands. */
+static void
+qmp_drain(struct qmp *q)
+{
+	struct qmp_msg	 m;
+	const char	*why;
+	int		 rc;
+
+	if (qmp_fill(q, false, &why) == -1) {
+		say("qmp: %s", why);
+		qmp_close(q);
+		return;
+	}
+	while ((rc = qmp_take(q, &m, &why)) == 1)
+		qmp_msg_free(&m);	/* a late reply: nobody waits for it */
+	if (rc == -1) {
+		say("qmp: %s", why);
+		qmp_close(q);
 	}
 }
 
@@ -387,7 +461,10 @@ qmp_write(struct qmp *q, const char *line, size_t len, int fd)
 	return 0;
 }
 
-/* Waits for the reply to command id; 0 for a return, else *why. */
+/*
+ * Waits for the reply to command id: 0 for a return; -2 with *why for
+ * QEMU's error, -1 with *why when the connection failed.
+ */
 static int
 qmp_reply(struct qmp *q, long long id, struct qmp_msg *m, const char **why)
 {
@@ -406,7 +483,7 @@ qmp_reply(struct qmp *q, long long id, struct qmp_msg *m, const char **why)
 		    m->error_desc);
 		*why = desc;
 		qmp_msg_free(m);
-		return -1;
+		return -2;
 	}
 }
 
@@ -423,75 +500,112 @@ disk_index(int devid)
 	return index;
 }
 
-/* add-fd of fd into QEMU; returns the fdset, or -1 with *why. */
+/* Connects, greeting and capabilities; 0, or -1 with *why. */
 static int
-add_fd(int devid, int fd, const char **why)
+qmp_open(struct qmp *q, const char **why)
 {
-	static struct qmp q;
 	struct qmp_msg	 m;
-	struct json_val	 v;
-	char		 cmd[QMP_CMD_MAX], caps[128], opaque[64];
-	unsigned long long t;
-	long long	 qfd = -1;
-	int		 len, want = -1, fdset = -1, index;
+	char		 caps[128];
+	int		 len;
 
-	snprintf(opaque, sizeof(opaque), "stub-devid:%d", devid);
-	if (seed) {
-		if ((index = disk_index(devid)) == -1) {
-			*why = "no disk index for this devid";
-			return -1;
-		}
-		want = SEED_FDSET_BASE + index;
-		len = snprintf(cmd, sizeof(cmd), "{\"execute\":\"add-fd\","
-		    "\"arguments\":{\"fdset-id\":%d,\"opaque\":\"%s\"},"
-		    "\"id\":2}\r\n", want, opaque);
-	} else
-		len = qmp_cmd_add_fd(cmd, sizeof(cmd), 2, opaque);
-	if (len < 0 || (size_t)len >= sizeof(cmd)) {
-		*why = "command too long";
-		return -1;
-	}
-	if (qmp_open(&q) == -1) {
+	q->deadline = now_us() + QMP_TIMEOUT_MS * 1000ULL;
+	if (qmp_connect(q) == -1) {
 		*why = strerror(errno);
 		return -1;
 	}
-	if (qmp_next(&q, &m, why) == -1)
-		goto out;
+	if (qmp_next(q, &m, why) == -1)
+		goto fail;
 	if (m.kind != QMP_MSG_GREETING) {
 		qmp_msg_free(&m);
 		*why = "no QMP greeting";
-		goto out;
+		goto fail;
 	}
 	qmp_msg_free(&m);
-	len = qmp_cmd_capabilities(caps, sizeof(caps), 1);
-	if (len < 0 || qmp_write(&q, caps, len, -1) == -1) {
-		*why = len < 0 ? "command too long" : strerror(errno);
-		goto out;
+	if ((len = qmp_cmd_capabilities(caps, sizeof(caps), 1)) < 0) {
+		*why = "command too long";
+		goto fail;
 	}
-	if (qmp_reply(&q, 1, &m, why) == -1)
-		goto out;
-	qmp_msg_free(&m);
-	t = now_us();
-	if (qmp_write(&q, cmd, strlen(cmd), fd) == -1) {
+	if (qmp_write(q, caps, len, -1) == -1) {
 		*why = strerror(errno);
-		goto out;
+		goto fail;
 	}
-	if (want == -1)
-		say_at(t, "add-fd sent %d fdset=auto", devid);
-	else
-		say_at(t, "add-fd sent %d fdset=%d", devid, want);
-	if (qmp_reply(&q, 2, &m, why) == -1)
-		goto out;
-	if (!qmp_add_fd_result(m.ret, &fdset) ||
-	    !json_get(m.ret, "fd", &v) || !json_int(v, &qfd)) {
-		*why = "add-fd returned no fdset-id and fd";
-		fdset = -1;
-	} else
-		say("add-fd done %d fdset=%d fd=%lld", devid, fdset, qfd);
+	if (qmp_reply(q, 1, &m, why) != 0)
+		goto fail;
 	qmp_msg_free(&m);
-out:
-	close(q.fd);
-	return fdset;
+	return 0;
+fail:
+	qmp_close(q);
+	return -1;
+}
+
+/*
+ * add-fd of fd into QEMU over our monitor (connected first if need be,
+ * again if the old connection turns out dead); returns the fdset, or -1
+ * with *why.
+ */
+static int
+add_fd(int devid, int fd, const char **why)
+{
+	static unsigned	 id = 1;
+	struct qmp_msg	 m;
+	struct json_val	 v;
+	char		 cmd[QMP_CMD_MAX], opaque[64];
+	unsigned long long t;
+	long long	 qfd = -1;
+	int		 len, want = -1, fdset = -1, index, tries;
+
+	snprintf(opaque, sizeof(opaque), "stub-devid:%d", devid);
+	for (tries = 0; tries < 2; tries++) {
+		if (mon.fd == -1) {
+			if (qmp_open(&mon, why) == -1)
+				return -1;
+			tries = 1;	/* a fresh connection: no retry */
+		}
+		id++;
+		if (seed) {
+			if ((index = disk_index(devid)) == -1) {
+				*why = "no disk index for this devid";
+				return -1;
+			}
+			want = SEED_FDSET_BASE + index;
+			len = snprintf(cmd, sizeof(cmd), "{\"execute\":\"add-fd\","
+			    "\"arguments\":{\"fdset-id\":%d,\"opaque\":\"%s\"},"
+			    "\"id\":%u}\r\n", want, opaque, id);
+		} else
+			len = qmp_cmd_add_fd(cmd, sizeof(cmd), id, opaque);
+		if (len < 0 || (size_t)len >= sizeof(cmd)) {
+			*why = "command too long";
+			return -1;
+		}
+		mon.deadline = now_us() + QMP_TIMEOUT_MS * 1000ULL;
+		t = now_us();
+		if (qmp_write(&mon, cmd, len, fd) == -1) {
+			*why = strerror(errno);
+			qmp_close(&mon);
+			continue;
+		}
+		if (want == -1)
+			say_at(t, "add-fd sent %d fdset=auto", devid);
+		else
+			say_at(t, "add-fd sent %d fdset=%d", devid, want);
+		switch (qmp_reply(&mon, id, &m, why)) {
+		case -1:
+			qmp_close(&mon);
+			return -1;
+		case -2:
+			return -1;
+		}
+		if (!qmp_add_fd_result(m.ret, &fdset) ||
+		    !json_get(m.ret, "fd", &v) || !json_int(v, &qfd)) {
+			*why = "add-fd returned no fdset-id and fd";
+			fdset = -1;
+		} else
+			say("add-fd done %d fdset=%d fd=%lld", devid, fdset,
+			    qfd);
+		qmp_msg_free(&m);
+		return fdset;
+	}
+	return -1;
 }
 
 /*
@@ -546,7 +660,8 @@ static void
 vbd_step(int devid)
 {
 	char		 fe[PATH_LEN], *be;
-	int		 fe_state, be_state;
+	int		 fe_state, be_state, e = 0;
+	struct vbd	*v;
 
 	snprintf(fe, sizeof(fe), "%s/%d", fe_root, devid);
 	if ((fe_state = read_state(XBT_NULL, fe)) == -1) {
@@ -554,8 +669,14 @@ vbd_step(int devid)
 		return;
 	}
 	be = xread(XBT_NULL, fe, "backend");
-	vbd_watch_backend(vbd_get(devid), be);
+	vbd_watch_backend(v = vbd_get(devid), be);
 	be_state = be != NULL ? read_state(XBT_NULL, be) : -1;
+	/* A backend we may not read (EACCES) is a toolstack bug: say so. */
+	if (be_state == -1 && be != NULL)
+		e = errno;
+	if (e != v->be_errno && e != 0 && e != ENOENT)
+		say("fe %d: cannot read %s/state: %s", devid, be, strerror(e));
+	v->be_errno = e;
 	switch (be_state) {
 	case XB_INITWAIT:
 		if (fe_state == XB_INITIALISING)
@@ -636,7 +757,7 @@ parse_domid(const char *s)
 int
 main(int argc, char *argv[])
 {
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
 	sigset_t	 set;
 	char		**ev, path[PATH_LEN], *target;
 	struct vbd	*v;
@@ -680,13 +801,16 @@ main(int argc, char *argv[])
 	pfd[0] = (struct pollfd){ .fd = xs_fileno(xs), .events = POLLIN };
 	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		pfd[2] = (struct pollfd){ .fd = mon.fd, .events = POLLIN };
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(1, "poll");
 		}
 		if (pfd[1].revents)
 			break;
+		if (pfd[2].revents)
+			qmp_drain(&mon);
 		while ((ev = xs_check_watch(xs)) != NULL) {
 			event(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
 			free(ev);
@@ -705,6 +829,7 @@ main(int argc, char *argv[])
 		vbd_free(v);
 	}
 	free(pending);
+	qmp_close(&mon);
 	xs_close(xs);
 	return 0;
 }

@@ -84,8 +84,8 @@ test_expect_success 'a hung QEMU ends the step in error after step-timeout' '
 	request 4 hdc "$B" raw &&
 	wait_done 4 hdc "$B" &&
 	wait_error 3 hdc 10 &&
-	expect_eq "ejecting: timed out after 2 s" "$(drive_read 3 hdc error)" \
-	    error
+	expect_eq "ejecting: timed out after 2 s waiting for QEMU" \
+	    "$(drive_read 3 hdc error)" error
 '
 
 test_expect_success 'after the hang the drive serves again' '
