@@ -1,14 +1,18 @@
 /*
  * Domains and the discovery of their drives.
  *
- * Each known domain has three watches: its cdrom-request directory (the
- * requests), libxl's list of its vbds and its device model's state (the
- * drives; a drive is adopted once both its vbd and a running device
- * model are there, in whichever order they appear).  Every handler
- * re-reads what it needs: the event only says where to look.
+ * Each known domain has four watches: its cdrom-request directory (the
+ * requests); libxl's list of its vbds, where its QEMU runs
+ * (image/device-model-domid) and that QEMU's state (the drives: a drive
+ * is adopted once both its vbd and a running device model are there, in
+ * whichever order they appear).  A stub domain's QEMU reports its state
+ * under the stub domain's home, watched once we know which that is.
+ * Every handler re-reads what it needs: the event only says where to
+ * look.
  *
  * Only dom0-writable nodes are trusted to find a drive: libxl's record
- * under /libxl and the backend directory, never the guest's frontend.
+ * under /libxl, the backend directory, the guest's image/ and a stub
+ * domain's target; never the guest's frontend.
  */
 #include <errno.h>
 #include <limits.h>
@@ -40,6 +44,7 @@ enum watch_kind {
 	WATCH_REQUESTS = 'r',	/* ~/cdrom-request */
 	WATCH_VBDS = 'v',	/* /libxl/D/device/vbd */
 	WATCH_DM = 'm',		/* the device model's state */
+	WATCH_DM_DOMID = 'i',	/* ~/image/device-model-domid: where QEMU runs */
 	WATCH_STUB_VBD = 'b',	/* a stub domain's vbd of a drive (stubdom.c) */
 };
 
@@ -77,6 +82,8 @@ watch_path(char *buf, int domid, enum watch_kind kind)
 		return path_libxl_vbd_dir(buf, domid) == 0;
 	case WATCH_DM:
 		return path_dm_state(buf, 0, domid) == 0;
+	case WATCH_DM_DOMID:
+		return path_dm_domid(buf, domid) == 0;
 	}
 	return false;
 }
@@ -103,7 +110,7 @@ static void
 domain_watch(struct domain *dom, bool on)
 {
 	static const enum watch_kind kinds[] = {
-		WATCH_REQUESTS, WATCH_VBDS, WATCH_DM,
+		WATCH_REQUESTS, WATCH_VBDS, WATCH_DM, WATCH_DM_DOMID,
 	};
 	char path[XS_PATH_MAX], token[16];
 	size_t i;
@@ -137,7 +144,12 @@ domain_forget(struct domain *dom)
 	free(dom);
 }
 
-/* Where the domain's QEMU runs: 0 for dom0, else its stub domain. */
+/*
+ * Where the domain's QEMU runs: 0 for dom0, else its stub domain, which
+ * libxl names in the guest's image/device-model-domid and, the other
+ * way round, in the stub domain's target.  -1: the two disagree, and
+ * the drives are left alone.
+ */
 static int
 device_model_domid(int domid)
 {
@@ -146,8 +158,15 @@ device_model_domid(int domid)
 
 	if (path_dm_domid(path, domid) == -1 ||
 	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
-	    (dm = decimal_parse(value, DOMID_MAX)) == -1)
+	    (dm = decimal_parse(value, DOMID_MAX)) <= 0)
 		return 0;
+	if (path_stubdom_target(path, dm) == -1 ||
+	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
+	    decimal_parse(value, DOMID_MAX) != domid) {
+		log_warnx("dom %d: device model domain %d is not its stub "
+		    "domain (no matching %s)", domid, dm, path);
+		return -1;
+	}
 	return dm;
 }
 
@@ -157,6 +176,8 @@ device_model_running(struct domain *dom)
 	char path[XS_PATH_MAX], state[32];
 	int dm = device_model_domid(dom->domid);
 
+	if (dm == -1)
+		return false;
 	if (dm != dom->dm_domid) {
 		domain_watch_stub_dm(dom, false);
 		dom->dm_domid = dm;
@@ -336,6 +357,7 @@ domain_watch_event(const char *path, const char *token)
 		break;
 	case WATCH_VBDS:
 	case WATCH_DM:
+	case WATCH_DM_DOMID:
 		domain_find_drives(dom);
 		domain_check_requests(dom);
 		break;

@@ -36,7 +36,9 @@
  *	fe DEVID: cannot read BE/state: WHY	(S may not read its backend)
  *	fe DEVID: gone
  *	qmp: WHY				(our QMP connection broke)
- * SIGTERM or SIGINT: exits 0.
+ * SIGTERM or SIGINT: exits 0.  SIGUSR1 holds back every add-fd of a CD
+ * that connects from then on; SIGUSR2 releases them (the tests use it to
+ * play a stub domain that is slow, or never hands its disk to QEMU).
  */
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -84,6 +86,7 @@ struct vbd {
 	char		 be[PATH_LEN];	/* watched backend dir; "" if none */
 	char		 token[32];
 	int		 be_errno;	/* why its state was unreadable */
+	bool		 held;		/* its add-fd waits for SIGUSR2 */
 };
 
 static struct xs_handle	*xs;
@@ -94,6 +97,11 @@ static bool		 rescan;
 static char		 fe_root[64];
 static const char	*qmp_path;
 static bool		 seed;
+/*
+ * SIGUSR1: connected CD vbds get no add-fd until SIGUSR2 (a stub domain
+ * slow, or failing, to hand its disk to QEMU; the tests' switch).
+ */
+static bool		 hold;
 
 static unsigned long long
 now_us(void)
@@ -689,7 +697,11 @@ vbd_step(int devid)
 		if (fe_state == XB_INITIALISED &&
 		    fe_switch(devid, fe, XB_INITIALISED, XB_CONNECTED)) {
 			log_disk(devid, be);
-			cd_appeared(devid, be);
+			if (hold) {
+				v->held = true;
+				say("add-fd held %d", devid);
+			} else
+				cd_appeared(devid, be);
 		}
 		break;
 	case XB_CLOSING:
@@ -744,6 +756,39 @@ event(const char *path, const char *token)
 	pending_add(devid);
 }
 
+/*
+ * Reads one signal: SIGUSR1 holds add-fds, SIGUSR2 releases them and
+ * performs those held.  False for SIGTERM and SIGINT: time to go.
+ */
+static bool
+hold_signal(int fd)
+{
+	struct signalfd_siginfo	 si;
+	struct vbd		*v;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return true;
+	switch (si.ssi_signo) {
+	case SIGUSR1:
+		hold = true;
+		say("add-fd hold on");
+		return true;
+	case SIGUSR2:
+		hold = false;
+		say("add-fd hold off");
+		for (v = vbds; v != NULL; v = v->next) {
+			if (!v->held)
+				continue;
+			v->held = false;
+			if (v->be[0] != '\0')
+				cd_appeared(v->devid, v->be);
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int
 parse_domid(const char *s)
 {
@@ -775,6 +820,8 @@ main(int argc, char *argv[])
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (pfd[1].fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
 		err(1, "signalfd");
@@ -807,7 +854,7 @@ main(int argc, char *argv[])
 				continue;
 			err(1, "poll");
 		}
-		if (pfd[1].revents)
+		if (pfd[1].revents && !hold_signal(pfd[1].fd))
 			break;
 		if (pfd[2].revents)
 			qmp_drain(&mon);

@@ -1,0 +1,202 @@
+#!/bin/bash
+#
+# Changing the CD of a guest whose QEMU runs in a stub domain: the four
+# steps against a simulated Linux stub domain (blkfront and its QEMU
+# glue, tests/host/stub-agent.c), a simulated blkback and a hotplug
+# script, with the real xenstored and a real QEMU; both fdset
+# conventions; a daemon killed at each step; a stub that never hands
+# over its disk; and Xen's own block script.
+
+# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck source=tests/t/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/t/lib-cdrom.sh
+. "$TEST_DIR/lib-cdrom.sh"
+
+A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso C=$HOSTDIR/c.iso
+make_iso "$A" && make_iso "$B" && make_iso "$C" || exit 1
+printf 'step-timeout = 5\n' >"$HOSTDIR/cdromd.conf"
+BE=/local/domain/0/backend/vbd/4/5632
+FE=/local/domain/4/device/vbd/5632
+LX=/libxl/4/device/vbd/5632
+
+start_daemon() {
+	cdromd_start --config "$HOSTDIR/cdromd.conf" --hotplug-script "$HOTPLUG"
+}
+
+# kill_daemon: what a crash does: no clean-up at all.
+kill_daemon() {
+	kill -KILL "$(cat "$HOSTDIR/pids/cdromd")" &&
+	wait_for "[ -s \"$HOSTDIR/cdromd.status\" ]" &&
+	rm -f "$HOSTDIR/cdromd.status" "$HOSTDIR/pids/cdromd"
+}
+
+# calls ACTION: how often the hotplug script ran ACTION for S's vbd.
+calls() {
+	hotplug_calls | grep -c "^$1 $BE\$"
+}
+
+# stub_converged MEDIUM: dom3's hdc holds MEDIUM ("" for empty) in QEMU,
+# through the stub's fdset, on a connected vbd of S that names it, with
+# one fdset in QEMU and the hotplug script's add and remove balanced.
+stub_converged() {
+	local want=$1 params=$1 file fdset loop
+	[ -z "$want" ] && params=$QMPDIR/empty-cdrom.3
+	wait_done 3 hdc "$want" &&
+	expect_eq "$params" "$(xenstore-read $BE/params)" "S's backend params" &&
+	expect_eq "$params" "$(xenstore-read $LX/params)" "libxl's params" &&
+	expect_eq phy "$(xenstore-read $BE/type)" "S's backend type" &&
+	expect_eq 4 "$(xenstore-read $BE/state)" "S's backend state" &&
+	expect_eq 4 "$(xenstore-read $FE/state)" "S's frontend state" &&
+	expect_eq 1 "$(($(calls add) - $(calls remove)))" \
+	    "hotplug adds less removes" &&
+	fdset=$(qemu_fdsets 3) &&
+	expect_eq 1 "$(jq length <<<"$fdset")" "fdsets in QEMU" &&
+	file=$(qemu_block 3 hdc | jq -r ".inserted.file // \"\"") &&
+	if [ -z "$want" ]; then
+		expect_eq "" "$file" "file in QEMU's drive"
+	else
+		expect_eq "/dev/fdset/$(jq ".[0][\"fdset-id\"]" <<<"$fdset")" \
+		    "$file" "file in QEMU's drive" &&
+		expect_eq host_device "$(qemu_block 3 hdc | jq -r .inserted.drv)" \
+		    "QEMU's driver" &&
+		loop=$(qemu_medium 3 hdc) &&
+		expect_eq "$want" "$(losetup -n -O BACK-FILE "$loop")" \
+		    "the loop device behind QEMU's fd"
+	fi
+}
+
+test_expect_success 'setup: a guest whose QEMU runs in stub domain 4' '
+	stubdom_guest_create 3 4 hdc "$A" &&
+	start_daemon &&
+	wait_done 3 hdc "$A" &&
+	grep -q "dom 3 hdc: adopted (devid 5632, QEMU in stub domain 4)" \
+	    "$HOSTDIR/log/cdromd.log"
+'
+
+test_expect_success 'a change runs the four steps, in order' '
+	request 3 hdc "$B" raw &&
+	stub_converged "$B" &&
+	expect_eq "done -> ejecting
+ejecting -> detaching
+detaching -> attaching
+attaching -> changing
+changing -> done" "$(transitions 3 hdc)" "transitions" &&
+	expect_eq "add $BE
+remove $BE
+add $BE" "$(hotplug_calls)" "hotplug calls"
+'
+
+test_expect_success 'the old medium'\''s loop device is gone' '
+	expect_eq "" "$(loops_of "$A")" "loop devices of a.iso" &&
+	expect_eq 1 "$(loops_of "$B" | wc -l)" "loop devices of b.iso"
+'
+
+test_expect_success 'an eject leaves an empty vbd, so the drive stays' '
+	request 3 hdc "" &&
+	stub_converged "" &&
+	expect_eq "" "$(loops_of "$B")" "loop devices of b.iso"
+'
+
+test_expect_success 'a medium goes in after the eject' '
+	request 3 hdc "$A" raw &&
+	stub_converged "$A"
+'
+
+test_expect_success 'the seed patch'\''s fdset 8000 + index works too' '
+	stubdom_guest_create 5 6 hdc "$A" --seed &&
+	wait_done 5 hdc "$A" &&
+	request 5 hdc "$B" raw &&
+	wait_done 5 hdc "$B" &&
+	expect_eq /dev/fdset/8002 \
+	    "$(qemu_block 5 hdc | jq -r ".inserted.file")" "file in QEMU" &&
+	expect_eq 1 "$(qemu_fdsets 5 | jq length)" "fdsets in QEMU"
+'
+
+test_expect_success 'a daemon killed in ejecting resumes and converges' '
+	kill -STOP "$(cat "$HOSTDIR/pids/qemu-3")" &&
+	request 3 hdc "$C" raw &&
+	wait_for "drive_is 3 hdc ejecting" &&
+	kill_daemon &&
+	kill -CONT "$(cat "$HOSTDIR/pids/qemu-3")" &&
+	start_daemon &&
+	stub_converged "$C"
+'
+
+test_expect_success 'a daemon killed in detaching resumes and converges' '
+	before=$(calls remove) &&
+	(export HOTPLUG_HOLD=remove HOTPLUG_RELEASE=$HOSTDIR/release-1
+	 kill_daemon && start_daemon) &&
+	request 3 hdc "$A" raw &&
+	wait_for "[ \$(calls remove) -gt $before ]" &&
+	expect_eq detaching "$(drive_read 3 hdc state)" state &&
+	kill_daemon &&
+	touch "$HOSTDIR/release-1" &&
+	wait_for "! xenstore-exists $BE/hotplug-status" &&
+	start_daemon &&
+	stub_converged "$A"
+'
+
+test_expect_success 'a daemon killed in attaching resumes and converges' '
+	before=$(calls add) &&
+	(export HOTPLUG_HOLD=add HOTPLUG_RELEASE=$HOSTDIR/release-2
+	 kill_daemon && start_daemon) &&
+	request 3 hdc "$B" raw &&
+	wait_for "[ \$(calls add) -gt $before ]" &&
+	expect_eq attaching "$(drive_read 3 hdc state)" state &&
+	kill_daemon &&
+	touch "$HOSTDIR/release-2" &&
+	wait_for "xenstore-exists $BE/hotplug-status" &&
+	start_daemon &&
+	stub_converged "$B"
+'
+
+test_expect_success 'a daemon killed in changing resumes and converges' '
+	kill -USR1 "$(cat "$HOSTDIR/pids/stub-4")" &&
+	request 3 hdc "$C" raw &&
+	wait_for "drive_is 3 hdc changing" &&
+	kill_daemon &&
+	start_daemon &&
+	kill -USR2 "$(cat "$HOSTDIR/pids/stub-4")" &&
+	stub_converged "$C"
+'
+
+test_expect_success 'a stub that never hands over its disk ends in error' '
+	kill -USR1 "$(cat "$HOSTDIR/pids/stub-4")" &&
+	request 3 hdc "$A" raw &&
+	wait_error 3 hdc 15 &&
+	expect_eq "changing: timed out after 5 s waiting for the stub domain'\''s add-fd" \
+	    "$(drive_read 3 hdc error)" error &&
+	expect_eq "" "$(qemu_block 3 hdc | jq -r ".inserted.file // \"\"")" \
+	    "file in QEMU"
+'
+
+test_expect_success 'and a retry once it does converges, leaking no fdset' '
+	kill -USR2 "$(cat "$HOSTDIR/pids/stub-4")" &&
+	request 3 hdc "$A" raw &&
+	stub_converged "$A"
+'
+
+test_expect_success 'Xen'\''s own block script attaches and detaches loop devices' '
+	[ -x /etc/xen/scripts/block ] || {
+		echo "skipped: /etc/xen/scripts/block is not installed"
+		return 0
+	}
+	cdromd_stop &&
+	HOTPLUG=/etc/xen/scripts/block stubdom_guest_create 7 8 hdc "$A" &&
+	cdromd_start --config "$HOSTDIR/cdromd.conf" \
+	    --hotplug-script /etc/xen/scripts/block &&
+	wait_done 7 hdc "$A" &&
+	request 7 hdc "$B" raw &&
+	wait_done 7 hdc "$B" &&
+	expect_eq /etc/xen/scripts/block \
+	    "$(xenstore-read /local/domain/0/backend/vbd/8/5632/script)" script &&
+	loop=$(xenstore-read /local/domain/0/backend/vbd/8/5632/node) &&
+	expect_eq "$B" "$(losetup -n -O BACK-FILE "$loop")" "loop of b.iso" &&
+	request 7 hdc "" &&
+	wait_done 7 hdc "" &&
+	back=$(losetup -n -O BACK-FILE "$loop" 2>/dev/null) &&
+	expect_fail "$loop still holds b.iso" test "$back" = "$B"
+'
+
+test_done
