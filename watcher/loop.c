@@ -55,12 +55,18 @@ static unsigned long long wakeups;
 static bool need_sweep;
 
 unsigned long long
-loop_now_ms(void)
+loop_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+unsigned long long
+loop_now_ms(void)
+{
+	return loop_now_us() / 1000;
 }
 
 unsigned long long

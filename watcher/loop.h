@@ -38,8 +38,9 @@ void loop_timer_del(struct loop_timer *t);
 int loop_child_add(pid_t pid, loop_child_fn *fn, void *ctx);
 void loop_child_forget(pid_t pid);
 
-/* Monotonic milliseconds, for timers and measurements. */
+/* Monotonic milliseconds, for timers; microseconds, for measurements. */
 unsigned long long loop_now_ms(void);
+unsigned long long loop_now_us(void);
 /* How many times poll has returned: the idle-cost counter. */
 unsigned long long loop_wakeups(void);
 

@@ -533,6 +533,9 @@ stub_changing(struct drive *d, const struct request *rq,
 			drive_transition(d, DRIVE_EJECTING, NULL, NULL);
 			return;
 		}
+		/* Monotonic µs, to measure from the stub's add-fd. */
+		log_debug("dom %d %s: blockdev-change-medium /dev/fdset/%d "
+		    "t=%llu", d->domid, d->vdev, d->new_fdset, loop_now_us());
 		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
 		    sizeof(line), id, d->devid, d->new_fdset, "host_device"),
 		    id, -1);
