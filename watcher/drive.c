@@ -265,6 +265,39 @@ qmp_refused(struct drive *d, const struct qmp_msg *reply, const char *what)
 	return true;
 }
 
+bool
+drive_block(struct drive *d, const struct qmp_msg *reply,
+    struct qmp_block *blk)
+{
+	if (qmp_refused(d, reply, "query-block"))
+		return false;
+	if (!qmp_block_find(reply->ret, d->devid, blk)) {
+		drive_fail(d, "QEMU has no drive ide-%d", d->devid);
+		return false;
+	}
+	return true;
+}
+
+void
+step_change_medium_reply(struct drive *d, const struct request *rq,
+    const struct qmp_msg *reply)
+{
+	struct qmp_block blk;
+
+	if (d->cmd == CMD_CHANGE_MEDIUM) {
+		if (!qmp_refused(d, reply, "the medium"))
+			drive_qmp_query(d, CMD_CONFIRM, "query-block");
+		return;
+	}
+	if (!drive_block(d, reply, &blk))
+		return;
+	if (!blk.inserted || qmp_fdset_of_file(blk.file) != d->new_fdset) {
+		drive_fail(d, "QEMU does not show the new medium");
+		return;
+	}
+	drive_transition(d, DRIVE_DONE, rq->target, NULL);
+}
+
 /*
  * Reads the request afresh and hands the reply to the step in progress.
  * A transport failure ends the step in error.
@@ -456,12 +489,8 @@ step_ejecting(struct drive *d, const struct request *rq,
 		drive_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
-		if (qmp_refused(d, reply, "query-block"))
+		if (!drive_block(d, reply, &blk))
 			return;
-		if (!qmp_block_find(reply->ret, d->devid, &blk)) {
-			drive_fail(d, "QEMU has no drive ide-%d", d->devid);
-			return;
-		}
 		if (blk.inserted) {
 			d->old_fdset = qmp_fdset_of_file(blk.file);
 			drive_qmp(d, CMD_EJECT, line, qmp_cmd_eject(line,

@@ -50,6 +50,18 @@ void drive_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
 /* Fails the step if reply is a QMP error; true if it was. */
 bool qmp_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
+/*
+ * Reads the drive's entry from a query-block reply; false, with the
+ * step failed, if QEMU refused or has no such drive.
+ */
+bool drive_block(struct drive *d, const struct qmp_msg *reply,
+    struct qmp_block *blk);
+/*
+ * The end of every change: the reply to blockdev-change-medium of
+ * /dev/fdset/d->new_fdset, then query-block confirming it, then done.
+ */
+void step_change_medium_reply(struct drive *d, const struct request *rq,
+    const struct qmp_msg *reply);
 
 /* dom0.c: QEMU in dom0. */
 void dom0_detaching(struct drive *d, const struct request *rq);

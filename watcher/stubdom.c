@@ -516,12 +516,8 @@ stub_changing(struct drive *d, const struct request *rq,
 		drive_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
-		if (qmp_refused(d, reply, "query-block"))
+		if (!drive_block(d, reply, &blk))
 			return;
-		if (!qmp_block_find(reply->ret, d->devid, &blk)) {
-			drive_fail(d, "QEMU has no drive ide-%d", d->devid);
-			return;
-		}
 		if (blk.inserted) {
 			if (qmp_fdset_of_file(blk.file) == d->new_fdset) {
 				drive_transition(d, DRIVE_DONE, rq->target,
@@ -541,20 +537,8 @@ stub_changing(struct drive *d, const struct request *rq,
 		    id, -1);
 		return;
 	case CMD_CHANGE_MEDIUM:
-		if (qmp_refused(d, reply, "the medium"))
-			return;
-		drive_qmp_query(d, CMD_CONFIRM, "query-block");
-		return;
 	case CMD_CONFIRM:
-		if (qmp_refused(d, reply, "query-block"))
-			return;
-		if (!qmp_block_find(reply->ret, d->devid, &blk) ||
-		    !blk.inserted ||
-		    qmp_fdset_of_file(blk.file) != d->new_fdset) {
-			drive_fail(d, "QEMU does not show the new medium");
-			return;
-		}
-		drive_transition(d, DRIVE_DONE, rq->target, NULL);
+		step_change_medium_reply(d, rq, reply);
 		return;
 	case CMD_EJECT:
 	case CMD_REMOVE_FD:
