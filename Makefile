@@ -33,7 +33,7 @@ HOST_BINS     = $(HOST_SRCS:%.c=$(BUILD)/%)
 SHIM_SO       = $(BUILD)/tests/host/xsshim.so
 
 .PHONY: all check demo deps clean test-unit test-host
-all: $(BUILD)/xen-cdromd $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
+all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
 
 $(BUILD)/%.o: %.c $(wildcard protocol/*.h watcher/*.h)
 	@mkdir -p $(dir $@)
@@ -43,6 +43,9 @@ $(BUILD)/libprotocol.a: $(PROTOCOL_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/xen-cdromd: $(WATCHER_OBJS) $(BUILD)/libprotocol.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
+
+$(BUILD)/xen-cdrom: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/libprotocol.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libprotocol.a

@@ -234,6 +234,10 @@ domain_find_drives(struct domain *dom)
 	char **vbds;
 	int devid;
 
+	/* A stub domain's own vbds are the means, not guest drives. */
+	if (path_stubdom_target(path, dom->domid) == 0 &&
+	    store_exists(XBT_NULL, path))
+		return;
 	if (!device_model_running(dom))
 		return;
 	for (d = dom->drives; d != NULL; d = d->next)

@@ -74,6 +74,24 @@ test_expect_success 'setup: a guest whose QEMU runs in stub domain 4' '
 	    "$HOSTDIR/log/cdromd.log"
 '
 
+test_expect_success 'the stub domain'\''s own vbd is not taken for a drive' '
+	expect_fail "cdrom-request under dom4" \
+	    xenstore-exists /local/domain/4/cdrom-request
+'
+
+test_expect_success 'a stub domain that does not name the guest as target is refused' '
+	domain_create 9 &&
+	domain_create 10 impostor &&
+	xenstore-write /local/domain/9/image/device-model-domid 10 \
+	    /local/domain/10/target 11 &&
+	stub_guest_vbd_add 9 hdc "$A" &&
+	xenstore-write /local/domain/10/device-model/9/state running &&
+	wait_for "grep -q \"dom 9: device model domain 10 is not its stub domain\" \
+	    \"$HOSTDIR/log/cdromd.log\"" &&
+	expect_fail "dom9 adopted" \
+	    xenstore-exists /local/domain/9/cdrom-request/hdc
+'
+
 test_expect_success 'a change runs the four steps, in order' '
 	request 3 hdc "$B" raw &&
 	stub_converged "$B" &&
