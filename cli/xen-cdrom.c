@@ -551,7 +551,7 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 				else if (is_leaf(p, d, "state") ||
 				    is_leaf(p, d, "medium") ||
 				    is_leaf(p, d, "error"))
-					answered = true;
+					answered = false;
 			}
 			free(ev);
 		}

@@ -1,9 +1,11 @@
 #!/bin/bash
 #
 # make demo: brings up the embedded test host (a real xenstored, a guest
-# whose CD drive is emulated by a real QEMU), starts xen-cdromd, and
-# changes the CD live while you watch the daemon's steps; then ejects it
-# as the guest's own tools would.  Everything is torn down at the end.
+# whose CD drive is emulated by a real QEMU in dom0, and a guest whose
+# QEMU runs in a simulated Linux stub domain), starts xen-cdromd, and
+# changes both CDs live while you watch the daemon's steps; the first is
+# then ejected as the guest's own tools would.  Everything is torn down
+# at the end.
 #
 #	tests/demo.sh [BUILD]
 
@@ -32,8 +34,8 @@ show_new_log() {
 	log_shown=$total
 }
 
-# until_settled: shows the daemon's steps as they happen, until hdc is
-# done with what was asked, or in error.
+# until_settled: shows the daemon's steps as they happen, until the
+# drive $R is done with what was asked, or in error.
 until_settled() {
 	local state i
 	for ((i = 0; i < 200; i++)); do
@@ -66,8 +68,15 @@ hvm_guest_create 1 hdc "$DEMO/installer.iso" || fail "cannot create the guest"
 echo "QEMU pid $(cat "$HOSTDIR/pids/qemu-1"), QMP at $QMPDIR/qmp-libxl-1"
 R=/local/domain/1/cdrom-request/hdc
 
+say "Domain 2: an HVM guest whose QEMU runs in stub domain 3 (simulated)"
+stubdom_guest_create 2 3 hdc "$DEMO/installer.iso" ||
+	fail "cannot create the stub-domain guest"
+echo "S's vbd: /local/domain/0/backend/vbd/3/5632, loop device" \
+    "$(xenstore-read /local/domain/0/backend/vbd/3/5632/node)"
+
 say "Starting xen-cdromd (config: guest-eject = yes, allowed-dir = $DEMO)"
-cdromd_start --config "$HOSTDIR/cdromd.conf" || fail "the daemon did not start"
+cdromd_start --config "$HOSTDIR/cdromd.conf" --hotplug-script "$HOTPLUG" ||
+	fail "the daemon did not start"
 until_settled
 run xenstore-ls -p /local/domain/1/cdrom-request
 
@@ -87,6 +96,17 @@ say "A request outside allowed-dir is refused, with a reason"
 run xenstore-write "$R/target" /etc/passwd
 until_settled
 echo "state: $(xenstore-read "$R/state"), error: $(xenstore-read "$R/error")"
+
+say "Domain 2's QEMU is in stub domain 3: its vbd is replaced, then QEMU takes S's new disk"
+R=/local/domain/2/cdrom-request/hdc
+run xenstore-write "$R/target" "$DEMO/drivers.iso" "$R/format" raw
+until_settled
+echo "S's vbd params:         $(xenstore-read /local/domain/0/backend/vbd/3/5632/params)"
+echo "QEMU's drive:           $(qemu_block 2 hdc | jq -r .inserted.file)" \
+    "($(qemu_medium 2 hdc) holding $(losetup -n -O BACK-FILE \
+    "$(qemu_medium 2 hdc)"))"
+echo "hotplug script calls:"
+hotplug_calls | sed 's/^/  /'
 
 say "Done; tearing the host down"
 cdromd_stop
