@@ -41,7 +41,7 @@ until_settled() {
 	for ((i = 0; i < 200; i++)); do
 		show_new_log
 		state=$(xenstore-read "$R/state" 2>/dev/null)
-		[ "$state" = done ] && [ "$(xenstore-read "$R/medium")" = \
+		[ "$state" = "done" ] && [ "$(xenstore-read "$R/medium")" = \
 		    "$(xenstore-read "$R/target")" ] && break
 		[ "$state" = error ] && break
 		sleep 0.05
@@ -52,15 +52,19 @@ until_settled() {
 
 trap host_stop EXIT
 say "Starting the embedded host: xenstored 4.17 under the shim"
+# shellcheck disable=SC2119 # no directory: a new temporary one
 host_start || fail "the test host did not start"
+# shellcheck disable=SC2031 # as_guest changes it in a subshell, on purpose
 echo "xenstored: $XENSTORED_PATH"
 
 export XEN_LIB_DIR=$HOSTDIR/xenlib
 mkdir -p "$XEN_LIB_DIR" || fail "cannot make $XEN_LIB_DIR"
 DEMO=$HOSTDIR/images
 mkdir -p "$DEMO"
-make_iso "$DEMO/installer.iso" 4M && make_iso "$DEMO/drivers.iso" 2M ||
+if ! make_iso "$DEMO/installer.iso" 4M ||
+    ! make_iso "$DEMO/drivers.iso" 2M; then
 	fail "cannot make images"
+fi
 printf 'guest-eject = yes\nallowed-dir = %s\n' "$DEMO" >"$HOSTDIR/cdromd.conf"
 
 say "Domain 1: an HVM guest whose drive hdc (QEMU in dom0) holds installer.iso"
