@@ -5,6 +5,7 @@
 #                   plainly and under AddressSanitizer + UBSan
 #   make demo       install what is missing, bring up the embedded test
 #                   host and change a CD live
+#   make fuzz       run the libFuzzer targets for FUZZ_SECONDS (60) each
 #
 # BUILD=DIR puts objects elsewhere; SANITIZE=1 builds with ASan + UBSan.
 
@@ -68,6 +69,7 @@ deps:
 check: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/asan SANITIZE=1 all
+	$(MAKE) fuzz-regress
 	tests/run.sh build build/asan
 
 test-unit: all
@@ -78,3 +80,5 @@ demo: deps all
 
 clean:
 	rm -rf build
+
+include tests/fuzz/fuzz.mk

@@ -49,6 +49,8 @@ enum exit_code {
 /* Domain ids from DOMID_FIRST_RESERVED (0x7ff0) up are not domains. */
 #define DOMID_MAX 0x7fef
 #define WATCH_TOKEN "xen-cdrom"
+/* How long an error must stand before it is taken as our answer. */
+#define ERROR_SETTLE_MS 500
 
 struct options {
 	const char *format;	/* --format, NULL: raw */
@@ -200,6 +202,31 @@ nodes_read(xs_transaction_t t, const struct drive_ref *d,
 	    leaf_get(t, d, "error", n->error, sizeof(n->error)) == -1)
 		return -1;
 	return 1;
+}
+
+/*
+ * nodes_read() outside any transaction of ours: in a read-only one, so
+ * that state and error (which the daemon writes together) are seen
+ * together, never an old state beside a new error.
+ */
+static int
+nodes_snapshot(const struct drive_ref *d, struct drive_nodes *n)
+{
+	xs_transaction_t t;
+	int rc;
+
+	for (;;) {
+		if ((t = xs_transaction_start(xsh)) == XBT_NULL)
+			return -1;
+		if ((rc = nodes_read(t, d, n)) == -1) {
+			xs_transaction_end(xsh, t, true);
+			return -1;
+		}
+		if (xs_transaction_end(xsh, t, false))
+			return rc;
+		if (errno != EAGAIN)
+			return -1;
+	}
 }
 
 static int
@@ -524,6 +551,13 @@ judge(const struct wait_goal *g, const struct drive_nodes *n, bool answered)
  *    its answer (a retried request that fails again the same way).
  *  - The case where the daemon writes nothing at all (the drive already
  *    holds the request) is decided by the caller before waiting.
+ *  - One write after ours can still be stale: the daemon may have read
+ *    the old request just before our commit and write its answer (an
+ *    "error") just after.  It then reads our request and always writes
+ *    again (an error state with a new target or format is re-planned).
+ *    So an error is our answer only once it has stood ERROR_SETTLE_MS
+ *    with no further write from the daemon.  ("done" needs no such
+ *    grace: it must name our target as medium.)
  */
 static int
 wait_answer(const struct drive_ref *d, const struct wait_goal *g,
@@ -535,8 +569,14 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 	char **ev;
 	long long deadline = now_ms() + (long long)o->timeout * 1000;
 	bool seen_ours = !g->mine, answered = false;
+	unsigned writes = 0, error_writes = 0;
+	long long error_until = 0, now;
+	enum verdict v;
 	int rc, wait_ms;
 
+	/* The state at our write is old news: show only what follows it. */
+	if (g->mine)
+		snprintf(last, sizeof(last), "%s", g->before->state);
 	pfd.fd = xs_fileno(xsh);
 	pfd.events = POLLIN;
 	if (pfd.fd == -1)
@@ -550,14 +590,16 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 					seen_ours = is_leaf(p, d, "target");
 				else if (is_leaf(p, d, "state") ||
 				    is_leaf(p, d, "medium") ||
-				    is_leaf(p, d, "error"))
-					answered = false;
+				    is_leaf(p, d, "error")) {
+					answered = true;
+					writes++;
+				}
 			}
 			free(ev);
 		}
 		if (errno != EAGAIN)
 			return xs_failed("reading watch events");
-		if ((rc = nodes_read(XBT_NULL, d, &n)) == -1)
+		if ((rc = nodes_snapshot(d, &n)) == -1)
 			return xs_failed("reading the drive");
 		if (rc == 0) {
 			warnx_("dom %d %s: the drive is gone", d->domid,
@@ -568,7 +610,19 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 			snprintf(last, sizeof(last), "%s", n.state);
 			progress(d, n.state, o);
 		}
-		switch (judge(g, &n, answered)) {
+		v = judge(g, &n, answered);
+		now = now_ms();
+		if (v != V_ERROR)
+			error_until = 0;
+		else if (g->mine && (error_until == 0 ||
+		    error_writes != writes)) {
+			error_writes = writes;
+			error_until = now + ERROR_SETTLE_MS;
+		}
+		/* Still settling, unless time is up: then it is the answer. */
+		if (v == V_ERROR && now < error_until && now < deadline)
+			v = V_WAIT;
+		switch (v) {
 		case V_WAIT:
 			break;
 		case V_DONE:
@@ -586,11 +640,13 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 			    "(target now \"%s\")", d->domid, d->vdev, n.target);
 			return EXIT_FAILED;
 		}
-		if ((wait_ms = (int)(deadline - now_ms())) <= 0) {
+		if ((wait_ms = (int)(deadline - now)) <= 0) {
 			warnx_("dom %d %s: timed out after %ds (state %s)",
 			    d->domid, d->vdev, o->timeout, or_dash(n.state));
 			return EXIT_TIMEOUT;
 		}
+		if (error_until != 0 && error_until - now < wait_ms)
+			wait_ms = (int)(error_until - now);
 		if (poll(&pfd, 1, wait_ms) == -1 && errno != EINTR)
 			return xs_failed("poll");
 	}
@@ -687,7 +743,7 @@ change(const char *domain, const char *vdev, const char *target,
 		return EXIT_DONE;
 	if (already_satisfied(&before, target, format)) {
 		if (o->verbose) {
-			if (nodes_read(XBT_NULL, &d, &now) != 1)
+			if (nodes_snapshot(&d, &now) != 1)
 				now = before;
 			status_line(&d, &now);
 		}
@@ -787,7 +843,7 @@ rows_add(struct rows *r, const struct drive_ref *ref)
 		r->v = nv;
 	}
 	r->v[r->n].ref = *ref;
-	rc = nodes_read(XBT_NULL, ref, &r->v[r->n].nodes);
+	rc = nodes_snapshot(ref, &r->v[r->n].nodes);
 	if (rc == -1)
 		return xs_failed("reading a drive");
 	if (rc == 1)

@@ -137,6 +137,16 @@ test_expect_success 'after an error, an insert goes through' '
 	expect_medium 3 hdc "$B"
 '
 
+test_expect_success 'requests in quick turns each get their own answer' '
+	for i in 1 2 3 4 5; do
+		cli_rc 1 insert 3 hdc "$MISSING" &&
+		cli_rc 0 insert 3 hdc "$A" &&
+		cli_rc 0 eject 3 hdc || exit 1
+	done &&
+	cli_rc 0 insert 3 hdc "$B" &&
+	expect_medium 3 hdc "$B"
+'
+
 test_expect_success 'status lists every drive, with a header' '
 	cli_rc 0 status &&
 	expect_eq 2 "$(wc -l <out)" "lines" &&
