@@ -406,11 +406,19 @@ drive_fail(struct drive *d, const char *fmt, ...)
 	if (d->state == DRIVE_CHANGING && d->dm_domid == 0 &&
 	    !dom0_params_clear(d))
 		log_warn("dom %d %s: clearing params", d->domid, d->vdev);
+	memcpy(d->failed, d->goal, sizeof(d->failed));
 	drive_transition(d, DRIVE_ERROR, d->state == DRIVE_CHANGING ? "" : NULL,
 	    error);
 }
 
 /* --- the steps ---------------------------------------------------------- */
+
+/* The request as one string, to tell one request from another. */
+static void
+request_key(const struct request *rq, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%s", format_name(rq->format), rq->target);
+}
 
 /*
  * done or error: compare what is asked with what is there, check the
@@ -419,11 +427,14 @@ drive_fail(struct drive *d, const char *fmt, ...)
 static void
 step_plan(struct drive *d, const struct request *rq)
 {
-	char err[1024];
+	char err[1024], key[sizeof(d->goal)];
 
-	if (rq->has_state && rq->state == DRIVE_ERROR && !d->retry)
+	request_key(rq, key, sizeof(key));
+	if (rq->state == DRIVE_ERROR && !d->retry &&
+	    strcmp(key, d->failed) == 0)
 		return;
 	d->retry = false;
+	memcpy(d->goal, key, sizeof(d->goal));
 	if (request_satisfied(d, rq)) {
 		if (!rq->has_state || rq->state != DRIVE_DONE)
 			drive_transition(d, DRIVE_DONE, NULL, NULL);
@@ -650,18 +661,29 @@ drive_update(struct drive *d, const char *leaf)
 {
 	struct request rq;
 
-	if (leaf != NULL && (strcmp(leaf, "target") == 0 ||
-	    strcmp(leaf, "format") == 0))
-		d->retry = true;
 	/* The step in progress ends by writing state, which calls us back. */
 	if (d->busy)
 		return;
+	/*
+	 * A rewrite of the request asks to try a failed one again; one made
+	 * during a step is not such a rewrite (the change re-reads it).
+	 */
+	if (leaf != NULL && (strcmp(leaf, "target") == 0 ||
+	    strcmp(leaf, "format") == 0))
+		d->retry = true;
 	if (!request_read(d, &rq))
 		return;
 	if (rq.eject) {
 		answer_eject(d);
 		return;
 	}
+	/* First look after a (re)start: an error found is a settled one, a
+	 * step found is the change a stopped daemon was making. */
+	if (rq.state == DRIVE_ERROR && d->failed[0] == '\0' && !d->retry)
+		request_key(&rq, d->failed, sizeof(d->failed));
+	if (rq.state != DRIVE_DONE && rq.state != DRIVE_ERROR &&
+	    d->goal[0] == '\0')
+		request_key(&rq, d->goal, sizeof(d->goal));
 	d->state = rq.state;
 	drive_step(d, &rq);
 }

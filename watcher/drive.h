@@ -61,6 +61,13 @@ struct drive {
 
 	enum drive_state state;		/* as last read or written */
 	bool retry;			/* target or format rewritten: retry */
+	/*
+	 * "FORMAT:TARGET" of the request the change in progress serves, and
+	 * of the one that failed last: a request that differs from the
+	 * failed one is tried without being rewritten.
+	 */
+	char goal[TARGET_MAX + 16];
+	char failed[TARGET_MAX + 16];
 	bool seen;			/* domain rescans: still present? */
 
 	/* The step in progress, if busy. */
