@@ -73,7 +73,11 @@ signal_children(int sig, int verbose)
 	closedir(dir);
 }
 
-/* Reaps every child that has exited; returns -1 once none is left. */
+/*
+ * Reaps children that have exited, and returns as soon as CMD itself
+ * is reaped (a blocking wait would otherwise outlast CMD for as long as
+ * anything it left behind runs); -1 once no child is left.
+ */
 static int
 reap(int *status, int flags)
 {
@@ -83,6 +87,7 @@ reap(int *status, int flags)
 		if (pid == child) {
 			*status = st;
 			child = 0;
+			return 0;
 		}
 	return pid == -1 && errno == ECHILD ? -1 : 0;
 }
