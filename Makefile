@@ -6,6 +6,7 @@
 #   make demo       install what is missing, bring up the embedded test
 #                   host and change a CD live
 #   make fuzz       run the libFuzzer targets for FUZZ_SECONDS (60) each
+#   make install    install under DESTDIR and PREFIX (default /usr/local)
 #
 # BUILD=DIR puts objects elsewhere; SANITIZE=1 builds with ASan + UBSan.
 
@@ -80,5 +81,35 @@ demo: deps all
 
 clean:
 	rm -rf build
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the daemon and the CLI, the
+# guest helper (for copying into guests), the systemd unit, the example
+# configuration (never over a real one) and the man pages.
+PREFIX  ?= /usr/local
+ifeq ($(PREFIX),/usr)
+UNITDIR ?= /lib/systemd/system
+else
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+endif
+INSTALL ?= install
+MANDIR   = $(DESTDIR)$(PREFIX)/share/man
+
+.PHONY: install
+install: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/xen-cdromd/guest $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)/etc/xen $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8
+	$(INSTALL) -m 755 $(BUILD)/xen-cdromd $(DESTDIR)$(PREFIX)/sbin/
+	$(INSTALL) -m 755 $(BUILD)/xen-cdrom $(DESTDIR)$(PREFIX)/bin/
+	$(INSTALL) -m 755 hotplug-scripts/xen-cdrom-guest-eject \
+	    $(DESTDIR)$(PREFIX)/share/xen-cdromd/guest/
+	sed 's|/usr/sbin/xen-cdromd|$(PREFIX)/sbin/xen-cdromd|' \
+	    hotplug-scripts/xen-cdromd.service >$(DESTDIR)$(UNITDIR)/xen-cdromd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/xen-cdromd.service
+	$(INSTALL) -m 644 hotplug-scripts/xen-cdromd.conf.example \
+	    $(DESTDIR)/etc/xen/xen-cdromd.conf.example
+	$(INSTALL) -m 644 docs/man/xen-cdrom.1 $(MANDIR)/man1/
+	$(INSTALL) -m 644 docs/man/xen-cdromd.conf.5 $(MANDIR)/man5/
+	$(INSTALL) -m 644 docs/man/xen-cdromd.8 $(MANDIR)/man8/
 
 include tests/fuzz/fuzz.mk
