@@ -46,22 +46,11 @@
 #include <xenstore.h>
 
 #include "blkdev.h"
+#include "xbnode.h"
 #include "number.h"
 
 #define BE_ROOT		"/local/domain/0/backend/vbd"
-#define PATH_LEN	256
-#define DOMID_MAX	0x7fef
 
-/* include/xen/io/xenbus.h */
-enum xenbus_state {
-	XB_UNKNOWN = 0,
-	XB_INITIALISING = 1,
-	XB_INITWAIT = 2,
-	XB_INITIALISED = 3,
-	XB_CONNECTED = 4,
-	XB_CLOSING = 5,
-	XB_CLOSED = 6,
-};
 
 /* include/xen/io/blkif.h: the vdisk info bits. */
 #define VDISK_CDROM	0x1
@@ -173,36 +162,7 @@ vbd_forget(int domid, int devid)
 		}
 }
 
-/* dir/node, or NULL if it does not exist (or cannot be read). */
-static char *
-xread(xs_transaction_t t, const char *dir, const char *node)
-{
-	char		 path[PATH_LEN];
-	unsigned int	 len;
-	int		 n;
 
-	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	return xs_read(xs, t, path, &len);
-}
-
-static bool
-xwrite(xs_transaction_t t, const char *dir, const char *node,
-    const char *value)
-{
-	char	 path[PATH_LEN];
-	int	 n;
-
-	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
-	if (n >= 0 && (size_t)n < sizeof(path) &&
-	    xs_write(xs, t, path, value, strlen(value)))
-		return true;
-	warn("write %s", path);
-	return false;
-}
 
 static bool
 xwrite_int(xs_transaction_t t, const char *dir, const char *node,
@@ -211,27 +171,14 @@ xwrite_int(xs_transaction_t t, const char *dir, const char *node,
 	char	 num[24];
 
 	snprintf(num, sizeof(num), "%lld", value);
-	return xwrite(t, dir, node, num);
+	return xb_write(xs, t, dir, node, num);
 }
 
-/* dir/state: -1 when missing, XB_UNKNOWN when not a state. */
-static int
-read_state(xs_transaction_t t, const char *dir)
-{
-	char	*s = xread(t, dir, "state");
-	int	 v;
-
-	if (s == NULL)
-		return -1;
-	v = decimal_parse(s, XB_CLOSED);
-	free(s);
-	return v == -1 ? XB_UNKNOWN : v;
-}
 
 static bool
 read_flag(xs_transaction_t t, const char *dir, const char *node)
 {
-	char	*s = xread(t, dir, node);
+	char	*s = xb_read(xs, t, dir, node);
 	bool	 on = s != NULL && strcmp(s, "1") == 0;
 
 	free(s);
@@ -285,23 +232,23 @@ write_connect(xs_transaction_t t, const char *be, unsigned int maj,
 
 	if ((bytes = blkdev_size(maj, min)) == -1) {
 		bytes = 0;
-		if ((s = xread(t, be, "params")) != NULL && stat(s, &st) == 0)
+		if ((s = xb_read(xs, t, be, "params")) != NULL && stat(s, &st) == 0)
 			bytes = st.st_size;
 		free(s);
 	}
-	if ((s = xread(t, be, "device-type")) != NULL &&
+	if ((s = xb_read(xs, t, be, "device-type")) != NULL &&
 	    strcmp(s, "cdrom") == 0)
 		info |= VDISK_CDROM;
 	free(s);
-	if ((s = xread(t, be, "mode")) == NULL || strchr(s, 'w') == NULL)
+	if ((s = xb_read(xs, t, be, "mode")) == NULL || strchr(s, 'w') == NULL)
 		info |= VDISK_READONLY;
 	free(s);
-	return xwrite(t, be, "feature-flush-cache", "1") &&
-	    xwrite(t, be, "feature-persistent", "1") &&
+	return xb_write(xs, t, be, "feature-flush-cache", "1") &&
+	    xb_write(xs, t, be, "feature-persistent", "1") &&
 	    xwrite_int(t, be, "sectors", bytes / 512) &&
 	    xwrite_int(t, be, "info", info) &&
-	    xwrite(t, be, "sector-size", "512") &&
-	    xwrite(t, be, "physical-sector-size", "512");
+	    xb_write(xs, t, be, "sector-size", "512") &&
+	    xb_write(xs, t, be, "physical-sector-size", "512");
 }
 
 /* Looks at backend domid/devid again and takes it one step on. */
@@ -324,19 +271,19 @@ vbd_step(int domid, int devid)
 			warn("be %d/%d: transaction", domid, devid);
 			return;
 		}
-		if ((state = read_state(t, be)) == -1) {
+		if ((state = xb_state(xs, t, be)) == -1) {
 			xs_transaction_end(xs, t, true);
 			vbd_forget(domid, devid);
 			return;
 		}
-		if ((script = xread(t, be, "script")) == NULL) {
+		if ((script = xb_read(xs, t, be, "script")) == NULL) {
 			xs_transaction_end(xs, t, true);
 			return;		/* not one we serve */
 		}
-		fe = xread(t, be, "frontend");
-		fe_state = fe != NULL ? read_state(t, fe) : -1;
+		fe = xb_read(xs, t, be, "frontend");
+		fe_state = fe != NULL ? xb_state(xs, t, fe) : -1;
 		online = read_flag(t, be, "online");
-		pdev = xread(t, be, "physical-device");
+		pdev = xb_read(xs, t, be, "physical-device");
 		have_device = pdev != NULL && blkdev_parse(pdev, &maj, &min);
 		next = next_state(state, fe_state, online, have_device);
 		if (next == state) {

@@ -60,25 +60,15 @@
 #include <xenstore.h>
 
 #include "blkdev.h"
+#include "xbnode.h"
 #include "json.h"
 #include "number.h"
 #include "qmp.h"
 #include "vdev.h"
 
-#define PATH_LEN	256
-#define DOMID_MAX	0x7fef
 #define QMP_TIMEOUT_MS	10000
 #define SEED_FDSET_BASE	8000
 
-enum xenbus_state {
-	XB_UNKNOWN = 0,
-	XB_INITIALISING = 1,
-	XB_INITWAIT = 2,
-	XB_INITIALISED = 3,
-	XB_CONNECTED = 4,
-	XB_CLOSING = 5,
-	XB_CLOSED = 6,
-};
 
 struct vbd {
 	struct vbd	*next;
@@ -145,48 +135,8 @@ pending_add(int devid)
 	pending[npending++] = devid;
 }
 
-static char *
-xread(xs_transaction_t t, const char *dir, const char *node)
-{
-	char		 path[PATH_LEN];
-	unsigned int	 len;
-	int		 n;
 
-	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	return xs_read(xs, t, path, &len);
-}
 
-static bool
-xwrite(xs_transaction_t t, const char *dir, const char *node,
-    const char *value)
-{
-	char	 path[PATH_LEN];
-	int	 n;
-
-	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
-	if (n >= 0 && (size_t)n < sizeof(path) &&
-	    xs_write(xs, t, path, value, strlen(value)))
-		return true;
-	warn("write %s", path);
-	return false;
-}
-
-static int
-read_state(xs_transaction_t t, const char *dir)
-{
-	char	*s = xread(t, dir, "state");
-	int	 v;
-
-	if (s == NULL)
-		return -1;
-	v = decimal_parse(s, XB_CLOSED);
-	free(s);
-	return v == -1 ? XB_UNKNOWN : v;
-}
 
 /* Follows backend dir be ("" or NULL: none). */
 static void
@@ -262,16 +212,16 @@ fe_switch(int devid, const char *fe, int from, int to)
 			warn("fe %d: transaction", devid);
 			return false;
 		}
-		if (read_state(t, fe) != from) {
+		if (xb_state(xs, t, fe) != from) {
 			xs_transaction_end(xs, t, true);
 			return false;
 		}
 		snprintf(num, sizeof(num), "%d", to);
 		if ((to == XB_INITIALISED &&
-		    (!xwrite(t, fe, "ring-ref", "8") ||
-		    !xwrite(t, fe, "event-channel", "15") ||
-		    !xwrite(t, fe, "protocol", "x86_64-abi"))) ||
-		    !xwrite(t, fe, "state", num)) {
+		    (!xb_write(xs, t, fe, "ring-ref", "8") ||
+		    !xb_write(xs, t, fe, "event-channel", "15") ||
+		    !xb_write(xs, t, fe, "protocol", "x86_64-abi"))) ||
+		    !xb_write(xs, t, fe, "state", num)) {
 			xs_transaction_end(xs, t, true);
 			return false;
 		}
@@ -628,8 +578,8 @@ cd_appeared(int devid, const char *be)
 	unsigned int	 maj, min;
 	int		 fd = -1;
 
-	type = xread(XBT_NULL, be, "device-type");
-	pdev = xread(XBT_NULL, be, "physical-device");
+	type = xb_read(xs, XBT_NULL, be, "device-type");
+	pdev = xb_read(xs, XBT_NULL, be, "physical-device");
 	if (type == NULL || strcmp(type, "cdrom") != 0)
 		goto out;
 	if (pdev == NULL || !blkdev_parse(pdev, &maj, &min))
@@ -652,9 +602,9 @@ out:
 static void
 log_disk(int devid, const char *be)
 {
-	char	*sectors = xread(XBT_NULL, be, "sectors");
-	char	*info = xread(XBT_NULL, be, "info");
-	char	*size = xread(XBT_NULL, be, "sector-size");
+	char	*sectors = xb_read(xs, XBT_NULL, be, "sectors");
+	char	*info = xb_read(xs, XBT_NULL, be, "info");
+	char	*size = xb_read(xs, XBT_NULL, be, "sector-size");
 
 	say("fe %d: disk sectors=%s info=%s sector-size=%s", devid,
 	    sectors ? sectors : "?", info ? info : "?", size ? size : "?");
@@ -672,13 +622,13 @@ vbd_step(int devid)
 	struct vbd	*v;
 
 	snprintf(fe, sizeof(fe), "%s/%d", fe_root, devid);
-	if ((fe_state = read_state(XBT_NULL, fe)) == -1) {
+	if ((fe_state = xb_state(xs, XBT_NULL, fe)) == -1) {
 		vbd_forget(devid);
 		return;
 	}
-	be = xread(XBT_NULL, fe, "backend");
+	be = xb_read(xs, XBT_NULL, fe, "backend");
 	vbd_watch_backend(v = vbd_get(devid), be);
-	be_state = be != NULL ? read_state(XBT_NULL, be) : -1;
+	be_state = be != NULL ? xb_state(xs, XBT_NULL, be) : -1;
 	/* A backend we may not read (EACCES) is a toolstack bug: say so. */
 	if (be_state == -1 && be != NULL)
 		e = errno;

@@ -1,0 +1,81 @@
+/*
+ * What the test host's simulated kernel drivers share (blkback-sim
+ * plays xen-blkback, stub-agent plays blkfront): xenbus states, and
+ * reading and writing a device directory's nodes.
+ */
+#ifndef XBNODE_H
+#define XBNODE_H
+
+#include <err.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenstore.h>
+
+#include "number.h"
+
+#define PATH_LEN	256
+#define DOMID_MAX	0x7fef
+
+/* include/xen/io/xenbus.h */
+enum xenbus_state {
+	XB_UNKNOWN = 0,
+	XB_INITIALISING = 1,
+	XB_INITWAIT = 2,
+	XB_INITIALISED = 3,
+	XB_CONNECTED = 4,
+	XB_CLOSING = 5,
+	XB_CLOSED = 6,
+};
+
+/* dir/node, malloc'd, or NULL if it does not exist (or cannot be read). */
+static inline char *
+xb_read(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+    const char *node)
+{
+	char		 path[PATH_LEN];
+	unsigned int	 len;
+	int		 n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return xs_read(xs, t, path, &len);
+}
+
+/* Writes dir/node; says why on stderr when it cannot. */
+static inline bool
+xb_write(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+    const char *node, const char *value)
+{
+	char	 path[PATH_LEN];
+	int	 n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, node);
+	if (n >= 0 && (size_t)n < sizeof(path) &&
+	    xs_write(xs, t, path, value, strlen(value)))
+		return true;
+	warn("write %s", path);
+	return false;
+}
+
+/* dir/state: -1 when missing, XB_UNKNOWN when not a state. */
+static inline int
+xb_state(struct xs_handle *xs, xs_transaction_t t, const char *dir)
+{
+	char	*s = xb_read(xs, t, dir, "state");
+	int	 v;
+
+	if (s == NULL)
+		return -1;
+	v = decimal_parse(s, XB_CLOSED);
+	free(s);
+	return v == -1 ? XB_UNKNOWN : v;
+}
+
+#endif
