@@ -7,6 +7,7 @@
 #                   host and change a CD live
 #   make fuzz       run the libFuzzer targets for FUZZ_SECONDS (60) each
 #   make install    install under DESTDIR and PREFIX (default /usr/local)
+#   make deb        build the Debian package into build/deb
 #
 # BUILD=DIR puts objects elsewhere; SANITIZE=1 builds with ASan + UBSan.
 
@@ -83,13 +84,16 @@ clean:
 	rm -rf build
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the daemon and the CLI, the
-# guest helper (for copying into guests), the systemd unit, the example
-# configuration (never over a real one) and the man pages.
+# guest helper (for copying into guests), the systemd unit, the udev rule
+# and its script, the example configuration (never over a real one) and
+# the man pages.
 PREFIX  ?= /usr/local
 ifeq ($(PREFIX),/usr)
 UNITDIR ?= /lib/systemd/system
+UDEVDIR ?= /lib/udev
 else
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+UDEVDIR ?= $(PREFIX)/lib/udev
 endif
 INSTALL ?= install
 MANDIR   = $(DESTDIR)$(PREFIX)/share/man
@@ -98,7 +102,9 @@ MANDIR   = $(DESTDIR)$(PREFIX)/share/man
 install: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
 	$(INSTALL) -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/share/xen-cdromd/guest $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)/etc/xen $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8
+	    $(DESTDIR)/etc/xen $(DESTDIR)/etc/xen/scripts \
+	    $(DESTDIR)$(UDEVDIR)/rules.d \
+	    $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8
 	$(INSTALL) -m 755 $(BUILD)/xen-cdromd $(DESTDIR)$(PREFIX)/sbin/
 	$(INSTALL) -m 755 $(BUILD)/xen-cdrom $(DESTDIR)$(PREFIX)/bin/
 	$(INSTALL) -m 755 hotplug-scripts/xen-cdrom-guest-eject \
@@ -106,10 +112,20 @@ install: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
 	sed 's|/usr/sbin/xen-cdromd|$(PREFIX)/sbin/xen-cdromd|' \
 	    hotplug-scripts/xen-cdromd.service >$(DESTDIR)$(UNITDIR)/xen-cdromd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/xen-cdromd.service
+	$(INSTALL) -m 755 hotplug-scripts/xen-cdromd-udev \
+	    $(DESTDIR)/etc/xen/scripts/xen-cdromd-udev
+	$(INSTALL) -m 644 hotplug-scripts/60-xen-cdromd.rules \
+	    $(DESTDIR)$(UDEVDIR)/rules.d/60-xen-cdromd.rules
 	$(INSTALL) -m 644 hotplug-scripts/xen-cdromd.conf.example \
 	    $(DESTDIR)/etc/xen/xen-cdromd.conf.example
 	$(INSTALL) -m 644 docs/man/xen-cdrom.1 $(MANDIR)/man1/
 	$(INSTALL) -m 644 docs/man/xen-cdromd.conf.5 $(MANDIR)/man5/
 	$(INSTALL) -m 644 docs/man/xen-cdromd.8 $(MANDIR)/man8/
+
+# The Debian package, built by scripts/build-deb.sh from a copy of the
+# tree (which it leaves untouched), into $(BUILD)/deb with lintian's report.
+.PHONY: deb
+deb:
+	scripts/build-deb.sh $(BUILD)/deb
 
 include tests/fuzz/fuzz.mk

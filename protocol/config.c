@@ -12,11 +12,14 @@
 #include <string.h>
 
 #include "config.h"
+#include "number.h"
 #include "request.h"
+#include "vdev.h"
 
 #define LINE_LEN_MAX	4096
 #define KEY_MAX		32
 #define SHOW_MAX	64	/* how much of a bad value an error quotes */
+#define DOMID_MAX	0x7fef	/* DOMID_FIRST_RESERVED less one, as the CLI */
 
 struct parse {
 	struct config c;	/* built here, handed over only on success */
@@ -130,6 +133,88 @@ add_allowed_dir(struct parse *p, char *v)
 	return 0;
 }
 
+/*
+ * A follow's DOMAIN, as xen-cdrom will take it: all digits is a domid,
+ * anything else a name.  A name may not start with "-", which the CLI
+ * would read as an option, nor hold a control byte.
+ */
+static const char *
+domain_check(const char *s)
+{
+	const char *c;
+
+	if (strspn(s, "0123456789") == strlen(s))
+		return decimal_parse(s, DOMID_MAX) < 0 ?
+		    "not a domain id (0 to 32751)" : NULL;
+	if (*s == '-')
+		return "a domain name may not start with \"-\"";
+	if (strlen(s) > CONFIG_DOMAIN_NAME_MAX)
+		return "domain name longer than 255 bytes";
+	for (c = s; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "domain name contains a control character";
+	return NULL;
+}
+
+/*
+ * follow = DEVICE DOMAIN VDEV, three fields separated by blanks.  A
+ * drive may follow one device only: two follow lines for the same
+ * DOMAIN and VDEV would fight over it.
+ */
+static int
+add_follow(struct parse *p, char *v)
+{
+	char shown[SHOW_MAX + 1], shown2[SHOW_MAX + 1];
+	char *field[3], *s = v;
+	struct config_follow *f;
+	const char *why;
+	size_t i, n = 0;
+
+	if (p->c.n_follows == CONFIG_FOLLOWS_MAX)
+		return fail(p, "more than %d follow lines", CONFIG_FOLLOWS_MAX);
+	show(v, shown);
+	while (*s != '\0') {
+		if (n == 3)
+			goto usage;
+		field[n++] = s;
+		while (*s != '\0' && !is_blank(*s))
+			s++;
+		while (is_blank(*s))
+			*s++ = '\0';
+	}
+	if (n != 3)
+		goto usage;
+	if (target_check(field[0], &why) < 0)
+		return fail(p, "follow device \"%s\": %s",
+		    show(field[0], shown), why);
+	if ((why = domain_check(field[1])) != NULL)
+		return fail(p, "follow domain \"%s\": %s",
+		    show(field[1], shown), why);
+	if (vdev_to_devid(field[2], NULL) < 0)
+		return fail(p, "follow \"%s\": not a virtual device name "
+		    "(hdc, xvdc, sda, ...)", show(field[2], shown));
+	for (i = 0; i < p->c.n_follows; i++) {
+		f = &p->c.follows[i];
+		if (strcmp(f->domain, field[1]) == 0 &&
+		    strcmp(f->vdev, field[2]) == 0)
+			return fail(p, "%s of domain %s already follows %s",
+			    field[2], show(field[1], shown),
+			    show(f->device, shown2));
+	}
+	f = &p->c.follows[p->c.n_follows];
+	f->device = strdup(field[0]);
+	f->domain = strdup(field[1]);
+	f->vdev = strdup(field[2]);
+	/* Counted even if half-made: config_free frees what is there. */
+	p->c.n_follows++;
+	if (f->device == NULL || f->domain == NULL || f->vdev == NULL)
+		return fail(p, "out of memory");
+	return 0;
+usage:
+	return fail(p, "follow must be \"DEVICE DOMAIN VDEV\", not \"%s\"",
+	    shown);
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct parse *, char *);
@@ -137,6 +222,7 @@ static const struct {
 	{ "guest-eject",	set_guest_eject },
 	{ "allowed-dir",	add_allowed_dir },
 	{ "step-timeout",	set_step_timeout },
+	{ "follow",		add_follow },
 };
 
 /* key and value: the line's two halves, trimmed, NUL-terminated. */
@@ -210,8 +296,8 @@ config_init(struct config *c)
 }
 
 /*
- * c must have been through config_init().  Its old allowed dirs are
- * freed whatever happens: it ends as the file says, or as the defaults.
+ * c must have been through config_init().  Its old allowed dirs and
+ * follows are freed whatever happens: it ends as the file says, or as the defaults.
  */
 int
 config_parse(struct config *c, const char *text, size_t len,
@@ -261,6 +347,13 @@ config_free(struct config *c)
 		c->allowed_dirs[i] = NULL;
 	}
 	c->n_allowed_dirs = 0;
+	for (i = 0; i < c->n_follows; i++) {
+		free(c->follows[i].device);
+		free(c->follows[i].domain);
+		free(c->follows[i].vdev);
+		memset(&c->follows[i], 0, sizeof(c->follows[i]));
+	}
+	c->n_follows = 0;
 }
 
 /* An empty target is an eject: it reads no file, so it is always allowed. */

@@ -12,13 +12,28 @@
 #define CONFIG_STEP_TIMEOUT_DEFAULT 40	/* libxl's hotplug timeout */
 #define CONFIG_STEP_TIMEOUT_MAX 3600
 #define CONFIG_ALLOWED_DIRS_MAX 64
+#define CONFIG_FOLLOWS_MAX 64
+#define CONFIG_DOMAIN_NAME_MAX 255	/* longest domain name in a follow */
 #define CONFIG_TEXT_MAX (64 * 1024)
+
+/*
+ * follow = DEVICE DOMAIN VDEV: guest drive VDEV of DOMAIN follows the
+ * medium of the host drive DEVICE.  Only the udev trigger
+ * (xen-cdromd-udev) acts on it; the daemon merely checks it.
+ */
+struct config_follow {
+	char *device;			/* absolute, passed target_check */
+	char *domain;			/* a domid's digits or a domain name */
+	char *vdev;			/* a whole-disk name, e.g. "hdc" */
+};
 
 struct config {
 	bool guest_eject;		/* guest-eject = yes|no (default no) */
 	unsigned step_timeout;		/* step-timeout = SECONDS, 1..3600 */
 	size_t n_allowed_dirs;		/* allowed-dir = DIR, repeatable */
 	char *allowed_dirs[CONFIG_ALLOWED_DIRS_MAX];	/* no trailing "/" */
+	size_t n_follows;		/* follow = DEVICE DOMAIN VDEV, repeatable */
+	struct config_follow follows[CONFIG_FOLLOWS_MAX];
 };
 
 /* The defaults: what a missing default file means. */

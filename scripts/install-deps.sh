@@ -5,7 +5,8 @@ set -eu
 
 packages="gcc make pkg-config libxen-dev libjsmn-dev xen-utils-4.17
 xenstore-utils qemu-system-x86 qemu-utils socat jq util-linux clang
-libclang-rt-14-dev man-db groff-base shellcheck"
+libclang-rt-14-dev man-db groff-base shellcheck dpkg-dev debhelper
+fakeroot lintian"
 
 missing=
 for p in $packages; do

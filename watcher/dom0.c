@@ -4,6 +4,8 @@
  * record as xl cd-eject / xl cd-insert leave them, and changing hands
  * QEMU the image as a descriptor through an fdset.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +114,23 @@ fdset_opaque(const struct request *rq, char *buf, size_t len)
 }
 
 /*
+ * QEMU's driver for the image behind fd.  A raw block device (a host
+ * CD drive, an LV) must be opened with host_device: for /dev/fdset/N
+ * QEMU cannot tell from the name, picks the "file" protocol, and that
+ * refuses anything but a regular file.
+ */
+static const char *
+image_driver(int fd, enum image_format format)
+{
+	struct stat st;
+
+	if (format == FORMAT_RAW && fstat(fd, &st) == 0 &&
+	    S_ISBLK(st.st_mode))
+		return "host_device";
+	return format_qemu_driver(format);
+}
+
+/*
  * changing: hand QEMU the image through an fdset and insert it, then
  * confirm with query-block.  A drive found already holding it (a
  * daemon stopped after the change) is only confirmed.
@@ -177,7 +196,7 @@ dom0_changing(struct drive *d, const struct request *rq,
 		}
 		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
 		    sizeof(line), id, d->devid, d->new_fdset,
-		    format_qemu_driver(rq->format)), id, -1);
+		    image_driver(d->image_fd, rq->format)), id, -1);
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:

@@ -4,7 +4,8 @@
  * Checks: config_free always leaves nothing behind (LeakSanitizer);
  * on success step_timeout is 1..3600, at most CONFIG_ALLOWED_DIRS_MAX
  * allowed dirs, each absolute, "/" or a valid target without a
- * trailing "/"; on failure the error names the file and the config is
+ * trailing "/"; at most CONFIG_FOLLOWS_MAX follows, each with a valid
+ * device and vdev; on failure the error names the file and the config is
  * back to the defaults.  A second parse into the same config, with a
  * tiny error buffer, gives the same answer.
  */
@@ -15,6 +16,7 @@
 
 #include "config.h"
 #include "request.h"
+#include "vdev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,6 +47,16 @@ check_config(const struct config *c)
 		    strcmp(d, "/") == 0 ? "" : d);
 		check(config_target_allowed(c, inside));
 	}
+	check(c->n_follows <= CONFIG_FOLLOWS_MAX);
+	for (i = 0; i < c->n_follows; i++) {
+		check(c->follows[i].device != NULL &&
+		    target_check(c->follows[i].device, &why) == 0 &&
+		    c->follows[i].device[0] == '/');
+		check(c->follows[i].domain != NULL &&
+		    c->follows[i].domain[0] != '\0');
+		check(c->follows[i].vdev != NULL &&
+		    vdev_to_devid(c->follows[i].vdev, NULL) >= 0);
+	}
 	check(config_target_allowed(c, ""));
 	if (c->n_allowed_dirs == 0)
 		check(config_target_allowed(c, "/any/where.iso"));
@@ -56,6 +68,7 @@ check_defaults(const struct config *c)
 	check(!c->guest_eject);
 	check(c->step_timeout == CONFIG_STEP_TIMEOUT_DEFAULT);
 	check(c->n_allowed_dirs == 0);
+	check(c->n_follows == 0);
 }
 
 int

@@ -49,6 +49,8 @@ test_expect_success 'make install DESTDIR PREFIX=/usr installs exactly the expec
 	cat >want <<-EOF &&
 	644 ./etc/xen/xen-cdromd.conf.example
 	644 ./lib/systemd/system/xen-cdromd.service
+	644 ./lib/udev/rules.d/60-xen-cdromd.rules
+	755 ./etc/xen/scripts/xen-cdromd-udev
 	644 ./usr/share/man/man1/xen-cdrom.1
 	644 ./usr/share/man/man5/xen-cdromd.conf.5
 	644 ./usr/share/man/man8/xen-cdromd.8
@@ -87,6 +89,8 @@ test_expect_success 'with PREFIX=/usr/local the unit lives and points under it' 
 	test -x "$HOSTDIR/root-local/usr/local/sbin/xen-cdromd" &&
 	test -x "$HOSTDIR/root-local/usr/local/bin/xen-cdrom" &&
 	test -f "$HOSTDIR/root-local/usr/local/share/man/man8/xen-cdromd.8" &&
+	test -f "$HOSTDIR/root-local/usr/local/lib/udev/rules.d/60-xen-cdromd.rules" &&
+	test -x "$HOSTDIR/root-local/etc/xen/scripts/xen-cdromd-udev" &&
 	test -f "$HOSTDIR/root-local/etc/xen/xen-cdromd.conf.example"
 '
 

@@ -37,7 +37,7 @@ static bool
 is_default(const struct config *c)
 {
 	return !c->guest_eject && c->step_timeout == 40 &&
-	    c->n_allowed_dirs == 0;
+	    c->n_allowed_dirs == 0 && c->n_follows == 0;
 }
 
 static void
@@ -115,6 +115,52 @@ test_allowed(void)
 	config_free(&c);
 }
 
+/* Is follows[i] of c DEVICE DOMAIN VDEV? */
+static bool
+follow_is(const struct config *c, size_t i, const char *device,
+    const char *domain, const char *vdev)
+{
+	return i < c->n_follows && strcmp(c->follows[i].device, device) == 0 &&
+	    strcmp(c->follows[i].domain, domain) == 0 &&
+	    strcmp(c->follows[i].vdev, vdev) == 0;
+}
+
+static void
+test_follow(void)
+{
+	struct config c;
+
+	is_int(parse(&c, "follow = /dev/sr0 3 hdc\n"), 0,
+	    "follow = /dev/sr0 3 hdc");
+	is_int(c.n_follows, 1, "gives one follow");
+	ok(follow_is(&c, 0, "/dev/sr0", "3", "hdc"), "device, domid, vdev");
+	config_free(&c);
+	is_int(parse(&c, "follow=/dev/sr0\tweb-01\t  xvdc \r\n"
+	    "follow = /dev/sr1 0 hdd\nfollow = /dev/sr0 32751 sda\n"
+	    "follow = /dev/sr0 web-01 hdc\n"), 0,
+	    "four follow lines, tabs, runs of blanks and a CRLF");
+	is_int(c.n_follows, 4, "give four follows");
+	ok(follow_is(&c, 0, "/dev/sr0", "web-01", "xvdc"),
+	    "a domain name, blanks between the fields dropped");
+	ok(follow_is(&c, 1, "/dev/sr1", "0", "hdd"), "domain id 0");
+	ok(follow_is(&c, 2, "/dev/sr0", "32751", "sda"), "domain id 32751");
+	ok(follow_is(&c, 3, "/dev/sr0", "web-01", "hdc"),
+	    "another drive of the same domain");
+	config_free(&c);
+	ok(c.n_follows == 0 && c.follows[0].device == NULL,
+	    "config_free empties the follows");
+	is_int(parse(&c, "follow = /dev/disk/by-id/ata-DVD#1 d\xc3\xa9j\xc3\xa0 "
+	    "xvdaa"), 0, "a # in the device, a UTF-8 name, xvdaa");
+	ok(follow_is(&c, 0, "/dev/disk/by-id/ata-DVD#1", "d\xc3\xa9j\xc3\xa0",
+	    "xvdaa"), "kept as written");
+	config_free(&c);
+	is_int(parse(&c, "follow = /dev/sr0 7 hdc\nallowed-dir = /srv\n"
+	    "guest-eject = yes"), 0, "follow beside the other keys");
+	ok(c.n_follows == 1 && c.n_allowed_dirs == 1 && c.guest_eject,
+	    "each is kept");
+	config_free(&c);
+}
+
 static const struct {
 	const char *text;
 	const char *error;
@@ -162,6 +208,36 @@ static const struct {
 	{ "# fine\n  guest-eject : yes", "t.conf:2: expected \"key = value\", "
 	    "not \"guest-eject : yes\"" },
 	{ "Guest-Eject = yes", "t.conf:1: unknown key \"Guest-Eject\"" },
+	{ "follow = /dev/sr0", "t.conf:1: follow must be "
+	    "\"DEVICE DOMAIN VDEV\", not \"/dev/sr0\"" },
+	{ "follow = /dev/sr0 3", "t.conf:1: follow must be "
+	    "\"DEVICE DOMAIN VDEV\", not \"/dev/sr0 3\"" },
+	{ "follow = /dev/sr0 3 hdc extra", "t.conf:1: follow must be "
+	    "\"DEVICE DOMAIN VDEV\", not \"/dev/sr0 3 hdc extra\"" },
+	{ "follow =", "t.conf:1: follow has an empty value" },
+	{ "follow = sr0 3 hdc", "t.conf:1: follow device \"sr0\": "
+	    "target is not an absolute path" },
+	{ "follow = /dev/../sr0 3 hdc", "t.conf:1: follow device "
+	    "\"/dev/../sr0\": target has a \".\" or \"..\" component" },
+	{ "follow = /dev/sr0/ 3 hdc", "t.conf:1: follow device \"/dev/sr0/\": "
+	    "target ends in \"/\"" },
+	{ "follow = /dev/sr0 32752 hdc", "t.conf:1: follow domain \"32752\": "
+	    "not a domain id (0 to 32751)" },
+	{ "follow = /dev/sr0 03 hdc", "t.conf:1: follow domain \"03\": "
+	    "not a domain id (0 to 32751)" },
+	{ "follow = /dev/sr0 99999999999999999999 hdc", "t.conf:1: follow "
+	    "domain \"99999999999999999999\": not a domain id (0 to 32751)" },
+	{ "follow = /dev/sr0 -web hdc", "t.conf:1: follow domain \"-web\": "
+	    "a domain name may not start with \"-\"" },
+	{ "follow = /dev/sr0 web\x1b hdc", "t.conf:1: follow domain "
+	    "\"web?\": domain name contains a control character" },
+	{ "follow = /dev/sr0 3 hdc1", "t.conf:1: follow \"hdc1\": not a "
+	    "virtual device name (hdc, xvdc, sda, ...)" },
+	{ "follow = /dev/sr0 3 HDC", "t.conf:1: follow \"HDC\": not a "
+	    "virtual device name (hdc, xvdc, sda, ...)" },
+	{ "follow = /dev/sr0 3 hdc\nfollow = /dev/sr1 3 hdc",
+	    "t.conf:2: hdc of domain 3 already follows /dev/sr0" },
+	{ "Follow = /dev/sr0 3 hdc", "t.conf:1: unknown key \"Follow\"" },
 	{ "a-key-much-longer-than-any-real-key-is = 1",
 	    "t.conf:1: unknown key \"a-key-much-longer-than-any-real\"" },
 };
@@ -191,6 +267,20 @@ many_dirs(size_t n)
 	return s;
 }
 
+/* n follow lines, /dev/sr0 for xvdaa, xvdab, ... of domain 1. */
+static char *
+many_follows(size_t n)
+{
+	char *s = malloc(n * 40 + 1);
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++)
+		len += sprintf(s + len, "follow = /dev/sr0 1 xvd%c%c\n",
+		    (int)('a' + i / 26), (int)('a' + i % 26));
+	s[len] = '\0';
+	return s;
+}
+
 static void
 test_limits(void)
 {
@@ -204,6 +294,15 @@ test_limits(void)
 	free(s);
 	s = many_dirs(CONFIG_ALLOWED_DIRS_MAX + 1);
 	is_str(error_of(s), "t.conf:65: more than 64 allowed-dir lines",
+	    "one more is refused");
+	free(s);
+	s = many_follows(CONFIG_FOLLOWS_MAX);
+	is_int(parse(&c, s), 0, "CONFIG_FOLLOWS_MAX follows are accepted");
+	is_int(c.n_follows, CONFIG_FOLLOWS_MAX, "all of them");
+	config_free(&c);
+	free(s);
+	s = many_follows(CONFIG_FOLLOWS_MAX + 1);
+	is_str(error_of(s), "t.conf:65: more than 64 follow lines",
 	    "one more is refused");
 	free(s);
 	s = malloc(5000);
@@ -241,6 +340,10 @@ test_error_leaves_defaults(void)
 	    "an error after good lines");
 	ok(is_default(&c), "leaves the defaults, nothing half-applied");
 	ok(c.allowed_dirs[0] == NULL, "and no dir behind");
+	is_int(parse(&c, "follow = /dev/sr0 1 hdc\nfollow = /dev/sr0 2 hdc\n"
+	    "follow = /dev/sr0 3 nonsense\n"), -1, "an error after follows");
+	ok(is_default(&c) && c.follows[0].device == NULL,
+	    "leaves no follow behind");
 	config_init(&c);
 	config_parse(&c, "allowed-dir = /a", 16, "t.conf", err, sizeof(err));
 	is_int(config_parse(&c, "guest-eject = no\nx", 18, "t.conf", err,
@@ -261,6 +364,7 @@ main(void)
 	test_defaults();
 	test_keys();
 	test_allowed();
+	test_follow();
 	test_errors();
 	test_limits();
 	test_error_leaves_defaults();
