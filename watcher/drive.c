@@ -350,6 +350,8 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 	bool ok = false;
 
 	step_end(d);
+	/* A retry asked for is used up by any move: see drive_update. */
+	d->retry = false;
 	if (to == DRIVE_ERROR)
 		log_warnx("dom %d %s: %s -> error: %s", d->domid, d->vdev,
 		    drive_state_name(d->state), error);
@@ -664,15 +666,16 @@ drive_update(struct drive *d, const char *leaf)
 	/* The step in progress ends by writing state, which calls us back. */
 	if (d->busy)
 		return;
-	/*
-	 * A rewrite of the request asks to try a failed one again; one made
-	 * during a step is not such a rewrite (the change re-reads it).
-	 */
-	if (leaf != NULL && (strcmp(leaf, "target") == 0 ||
-	    strcmp(leaf, "format") == 0))
-		d->retry = true;
 	if (!request_read(d, &rq))
 		return;
+	/*
+	 * A rewrite of the request seen while the drive is in error asks to
+	 * try the failed one again; one made during a change is read by
+	 * the change itself.
+	 */
+	if (rq.state == DRIVE_ERROR && leaf != NULL &&
+	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
+		d->retry = true;
 	if (rq.eject) {
 		answer_eject(d);
 		return;
