@@ -9,6 +9,8 @@
 #
 #	tests/demo.sh [BUILD]
 
+# as_guest sets XENSTORED_PATH in a subshell on purpose: ours is dom0's.
+# shellcheck disable=SC2031
 set -u
 BUILD=$(cd "${1:-build}" && pwd) || exit 1
 export BUILD
@@ -54,7 +56,6 @@ trap host_stop EXIT
 say "Starting the embedded host: xenstored 4.17 under the shim"
 # shellcheck disable=SC2119 # no directory: a new temporary one
 host_start || fail "the test host did not start"
-# shellcheck disable=SC2031 # as_guest changes it in a subshell, on purpose
 echo "xenstored: $XENSTORED_PATH"
 
 export XEN_LIB_DIR=$HOSTDIR/xenlib
@@ -111,6 +112,16 @@ echo "QEMU's drive:           $(qemu_block 2 hdc | jq -r .inserted.file)" \
     "$(qemu_medium 2 hdc)"))"
 echo "hotplug script calls:"
 hotplug_calls | sed 's/^/  /'
+
+# On a terminal the host stays up, so that xen-cdrom can be tried on it.
+if [ -t 0 ] && [ -t 1 ]; then
+	say "The host stays up until you press Enter. Try, in another terminal:"
+	echo "  export XENSTORED_PATH=$XENSTORED_PATH"
+	echo "  $BUILD/xen-cdrom status"
+	echo "  $BUILD/xen-cdrom insert 1 hdc $DEMO/installer.iso"
+	echo "  $BUILD/xen-cdrom eject guest2 hdc"
+	read -r _
+fi
 
 say "Done; tearing the host down"
 cdromd_stop

@@ -12,6 +12,7 @@
 
 A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso
 make_iso "$A" && make_iso "$B" || exit 1
+# shellcheck disable=SC2034 # used by the tests' code, which eval runs
 R=/local/domain/3/cdrom-request
 
 test_expect_success 'setup: a guest with a CD, the daemon with guest-eject = no' '

@@ -16,10 +16,10 @@ LX=/libxl/3/device/vbd/5632
 
 # params_are VALUE: the backend's and libxl's params both say VALUE.
 params_are() {
-	expect_eq "$1" "$(xenstore-read $BE/params)" "backend params" &&
-	expect_eq "$1" "$(xenstore-read $LX/params)" "libxl params" &&
-	expect_eq qdisk "$(xenstore-read $BE/type)" "backend type" &&
-	expect_eq qdisk "$(xenstore-read $LX/type)" "libxl type"
+	expect_eq "$1" "$(xenstore-read "$BE/params")" "backend params" &&
+	expect_eq "$1" "$(xenstore-read "$LX/params")" "libxl params" &&
+	expect_eq qdisk "$(xenstore-read "$BE/type")" "backend type" &&
+	expect_eq qdisk "$(xenstore-read "$LX/type")" "libxl type"
 }
 
 # qemu_driver VDEV: the block driver QEMU uses for dom3's VDEV.

@@ -23,9 +23,9 @@ LX=/libxl/3/device/vbd/5632
 crashed_in() {
 	cdromd_stop &&
 	request 3 hdc "$A" raw &&
-	xenstore-write "$(req_path 3 hdc state)" done \
-	    "$(req_path 3 hdc medium)" "$A" $BE/params "aio:$A" \
-	    $LX/params "aio:$A" &&
+	xenstore-write "$(req_path 3 hdc state)" "done" \
+	    "$(req_path 3 hdc medium)" "$A" "$BE/params" "aio:$A" \
+	    "$LX/params" "aio:$A" &&
 	qmp_test 3 blockdev-change-medium \
 	    "{\"id\":\"ide-5632\",\"filename\":\"$A\",\"format\":\"raw\"}" \
 	    >/dev/null &&
@@ -33,7 +33,7 @@ crashed_in() {
 		qmp_test 3 eject "{\"id\":\"ide-5632\"}" >/dev/null || return 1
 	fi &&
 	xenstore-write "$(req_path 3 hdc target)" "$B" \
-	    "$(req_path 3 hdc state)" "$1" $BE/params "$2" $LX/params "$2" &&
+	    "$(req_path 3 hdc state)" "$1" "$BE/params" "$2" "$LX/params" "$2" &&
 	cdromd_start --config "$HOSTDIR/cdromd.conf"
 }
 
@@ -41,8 +41,8 @@ crashed_in() {
 converged() {
 	wait_done 3 hdc "$B" &&
 	expect_medium 3 hdc "$B" &&
-	expect_eq "aio:$B" "$(xenstore-read $BE/params)" "backend params" &&
-	expect_eq "aio:$B" "$(xenstore-read $LX/params)" "libxl params" &&
+	expect_eq "aio:$B" "$(xenstore-read "$BE/params")" "backend params" &&
+	expect_eq "aio:$B" "$(xenstore-read "$LX/params")" "libxl params" &&
 	expect_eq 1 "$(qemu_fdsets 3 | jq length)" "number of fdsets"
 }
 

@@ -43,11 +43,11 @@ stub_converged() {
 	local want=$1 params=$1 file fdset loop
 	[ -z "$want" ] && params=$QMPDIR/empty-cdrom.3
 	wait_done 3 hdc "$want" &&
-	expect_eq "$params" "$(xenstore-read $BE/params)" "S's backend params" &&
-	expect_eq "$params" "$(xenstore-read $LX/params)" "libxl's params" &&
-	expect_eq phy "$(xenstore-read $BE/type)" "S's backend type" &&
-	expect_eq 4 "$(xenstore-read $BE/state)" "S's backend state" &&
-	expect_eq 4 "$(xenstore-read $FE/state)" "S's frontend state" &&
+	expect_eq "$params" "$(xenstore-read "$BE/params")" "S's backend params" &&
+	expect_eq "$params" "$(xenstore-read "$LX/params")" "libxl's params" &&
+	expect_eq phy "$(xenstore-read "$BE/type")" "S's backend type" &&
+	expect_eq 4 "$(xenstore-read "$BE/state")" "S's backend state" &&
+	expect_eq 4 "$(xenstore-read "$FE/state")" "S's frontend state" &&
 	expect_eq 1 "$(($(calls add) - $(calls remove)))" \
 	    "hotplug adds less removes" &&
 	fdset=$(qemu_fdsets 3) &&
@@ -150,7 +150,7 @@ test_expect_success 'a daemon killed in detaching resumes and converges' '
 	expect_eq detaching "$(drive_read 3 hdc state)" state &&
 	kill_daemon &&
 	touch "$HOSTDIR/release-1" &&
-	wait_for "! xenstore-exists $BE/hotplug-status" &&
+	wait_for "! xenstore-exists "$BE/hotplug-status"" &&
 	start_daemon &&
 	stub_converged "$A"
 '
@@ -164,7 +164,7 @@ test_expect_success 'a daemon killed in attaching resumes and converges' '
 	expect_eq attaching "$(drive_read 3 hdc state)" state &&
 	kill_daemon &&
 	touch "$HOSTDIR/release-2" &&
-	wait_for "xenstore-exists $BE/hotplug-status" &&
+	wait_for "xenstore-exists "$BE/hotplug-status"" &&
 	start_daemon &&
 	stub_converged "$B"
 '
