@@ -580,14 +580,15 @@ stub_hotplug() {
 	    XENBUS_BASE_PATH=backend "$script" "$1" </dev/null
 }
 
-# stub_vbd_keys KEY-DIR S VDEV PARAMS: the backend keys libxl 4.20's
-# device_disk_add writes for a read-only "phy" CD of domain S, as
-# xs-tx lines.
+# stub_vbd_keys KEY-DIR DOMID VDEV PARAMS [SCRIPT]: the backend keys
+# libxl 4.20's device_disk_add writes for a read-only "phy" CD of domain
+# DOMID, as xs-tx lines; a stub domain's vbd has a hotplug SCRIPT, the
+# guest's own none.
 stub_vbd_keys() {
-	local k=$1 s=$2 vdev=$3 params=$4
+	local k=$1 domid=$2 vdev=$3 params=$4 script=${5:-}
 	echo "write $k/params $params"
-	echo "write $k/script $HOTPLUG"
-	echo "write $k/frontend-id $s"
+	[ -n "$script" ] && echo "write $k/script $script"
+	echo "write $k/frontend-id $domid"
 	echo "write $k/online 1"
 	echo "write $k/removable 1"
 	echo "write $k/bootable 1"
@@ -634,8 +635,8 @@ stub_vbd_add() {
 		echo "write $fe/trusted 1"
 		echo "rm $be"; echo "mkdir $be"; echo "chmod $be n0 r$s"
 		echo "write $be/frontend $fe"
-		stub_vbd_keys "$be" "$s" "$vdev" "$params"
-		stub_vbd_keys "$lx" "$s" "$vdev" "$params"
+		stub_vbd_keys "$be" "$s" "$vdev" "$params" "$HOTPLUG"
+		stub_vbd_keys "$lx" "$s" "$vdev" "$params" "$HOTPLUG"
 	} | "$HOST_BIN/xs-tx" || return 1
 	if ! host_poll stub_vbd_state_is "$s" "$devid" 2; then
 		echo "stub_vbd_add: $be did not reach InitWait (state" \
@@ -705,18 +706,7 @@ stub_guest_vbd_add() {
 		echo "rm $be"; echo "mkdir $be"; echo "chmod $be n0 r$d"
 		echo "write $be/frontend $fe"
 		for k in "$be" "$lx"; do
-			echo "write $k/params $path"
-			echo "write $k/frontend-id $d"
-			echo "write $k/online 1"
-			echo "write $k/removable 1"
-			echo "write $k/bootable 1"
-			echo "write $k/state 1"
-			echo "write $k/dev $vdev"
-			echo "write $k/type phy"
-			echo "write $k/mode r"
-			echo "write $k/device-type cdrom"
-			echo "write $k/discard-enable 0"
-			echo "write $k/specification xen"
+			stub_vbd_keys "$k" "$d" "$vdev" "$path"
 		done
 	} | "$HOST_BIN/xs-tx"
 }
