@@ -67,6 +67,10 @@ request_read(struct drive *d, struct request *rq)
 	int rc;
 
 	memset(rq, 0, sizeof(*rq));
+	/* No request directory: the guest is being torn down. */
+	if (path_request(path, d->domid, d->vdev) == -1 ||
+	    !store_exists(XBT_NULL, path))
+		return false;
 	rc = read_leaf(d, "target", rq->target, sizeof(rq->target));
 	rq->has_target = rc != 0;
 	if (rc == -1)
@@ -367,6 +371,14 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 	while (!ok) {
 		if ((t = store_begin()) == XBT_NULL)
 			break;
+		/* A guest torn down meanwhile: its nodes are not ours to re-create. */
+		if (path_request(path, d->domid, d->vdev) == -1 ||
+		    !store_exists(t, path)) {
+			store_abort(t);
+			log_debug("dom %d %s: gone; %s not written", d->domid,
+			    d->vdev, drive_state_name(to));
+			return;
+		}
 		ok = path_request_node(path, d->domid, d->vdev, "state") == 0 &&
 		    store_write(t, path, drive_state_name(to)) &&
 		    path_request_node(path, d->domid, d->vdev, "error") == 0 &&

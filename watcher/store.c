@@ -4,8 +4,12 @@
  * waiting that matters, for watch events, goes through the event loop.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -14,6 +18,8 @@
 static struct xs_handle *xsh;
 static struct loop_fd *xs_handler;
 static store_watch_fn *watch_fn;
+static struct loop_fd *probe_handler;
+static int probe_fd = -1;
 
 static void
 store_readable(void *ctx, int fd, short revents)
@@ -35,6 +41,51 @@ store_readable(void *ctx, int fd, short revents)
 		    strerror(errno));
 }
 
+static void
+store_probe_hup(void *ctx, int fd, short revents)
+{
+	(void)ctx;
+	(void)fd;
+	(void)revents;
+	fatalx("lost the connection to xenstored; exiting so that the "
+	    "service manager restarts us with a fresh view");
+}
+
+/*
+ * libxenstore's descriptor is its watch pipe, which stays silent when
+ * xenstored goes away.  An idle connection of our own to the same
+ * socket (found as libxenstore finds it) hangs up then: that is how we
+ * learn it.  Without it we would wait for events that never come.
+ */
+static void
+store_probe_open(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = getenv("XENSTORED_PATH"), *rundir;
+	char buf[sizeof(sun.sun_path)];
+
+	if (path == NULL) {
+		rundir = getenv("XENSTORED_RUNDIR");
+		snprintf(buf, sizeof(buf), "%s/socket",
+		    rundir != NULL ? rundir : "/var/run/xenstored");
+		path = buf;
+	}
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	probe_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe_fd == -1 ||
+	    connect(probe_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    (probe_handler = loop_fd_add(probe_fd, POLLIN, store_probe_hup,
+	    NULL)) == NULL) {
+		log_warn("cannot watch xenstored's socket %s; its loss will "
+		    "go unnoticed", path);
+		if (probe_fd != -1)
+			close(probe_fd);
+		probe_fd = -1;
+	}
+}
+
 int
 store_open(store_watch_fn *on_event)
 {
@@ -47,12 +98,20 @@ store_open(store_watch_fn *on_event)
 	if ((fd = xs_fileno(xsh)) == -1)
 		return -1;
 	xs_handler = loop_fd_add(fd, POLLIN, store_readable, NULL);
-	return xs_handler == NULL ? -1 : 0;
+	if (xs_handler == NULL)
+		return -1;
+	store_probe_open();
+	return 0;
 }
 
 void
 store_close(void)
 {
+	loop_fd_del(probe_handler);
+	probe_handler = NULL;
+	if (probe_fd != -1)
+		close(probe_fd);
+	probe_fd = -1;
 	loop_fd_del(xs_handler);
 	xs_handler = NULL;
 	if (xsh != NULL)
