@@ -129,3 +129,9 @@ deb:
 	scripts/build-deb.sh $(BUILD)/deb
 
 include tests/fuzz/fuzz.mk
+# Benchmarks (make bench, bench-quick, profile), the long soak (make soak)
+# and the real-Xen tier (make system-test) each keep their rules beside
+# their code.
+-include bench/bench.mk
+-include tests/soak/soak.mk
+-include tests/system/system.mk

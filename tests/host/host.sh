@@ -456,13 +456,17 @@ make_qcow2() {
 
 # cdromd_start [ARGS...]: starts $BUILD/xen-cdromd --foreground with
 # the host's QMP directory; its output goes to log/cdromd.log.
+#
+# $CDROMD_BIN names another daemon binary (a fault-injecting build, say);
+# $CDROMD_WRAPPER, a command to run it under (valgrind and its options).
 cdromd_start() {
-	local bin
-	bin=$(cd "${BUILD:-build}" && pwd)/xen-cdromd
+	local bin wrapper
+	bin=${CDROMD_BIN:-$(cd "${BUILD:-build}" && pwd)/xen-cdromd}
+	read -r -a wrapper <<<"${CDROMD_WRAPPER:-}"
 	# The wrapper shell waits for the daemon to keep its exit status.
 	(sh -c '"$@" & echo $! >"$0/pids/cdromd"; wait $!
 	    echo $? >"$0/cdromd.status"' "$HOSTDIR" \
-	    "$bin" --foreground --qmp-dir "$QMPDIR" "$@" \
+	    "${wrapper[@]}" "$bin" --foreground --qmp-dir "$QMPDIR" "$@" \
 	    </dev/null >>"$HOSTDIR/log/cdromd.log" 2>&1 &)
 	host_poll test -s "$HOSTDIR/pids/cdromd"
 }
