@@ -25,7 +25,7 @@ struct parse {
 	struct config c;	/* built here, handed over only on success */
 	const char *file;
 	unsigned line;
-	bool seen_eject, seen_timeout;
+	bool seen_eject, seen_force, seen_timeout;
 	char *err;
 	size_t errlen;
 };
@@ -71,22 +71,42 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* key = yes|no, given at most once: *seen says whether it was. */
 static int
-set_guest_eject(struct parse *p, char *v)
+set_yes_no(struct parse *p, const char *key, bool *seen, bool *out, char *v)
 {
 	char shown[SHOW_MAX + 1];
 
-	if (p->seen_eject)
-		return fail(p, "guest-eject is given more than once");
-	p->seen_eject = true;
+	if (*seen)
+		return fail(p, "%s is given more than once", key);
+	*seen = true;
 	if (strcmp(v, "yes") == 0)
-		p->c.guest_eject = true;
+		*out = true;
 	else if (strcmp(v, "no") == 0)
-		p->c.guest_eject = false;
+		*out = false;
 	else
-		return fail(p, "guest-eject must be yes or no, not \"%s\"",
+		return fail(p, "%s must be yes or no, not \"%s\"", key,
 		    show(v, shown));
 	return 0;
+}
+
+static int
+set_guest_eject(struct parse *p, char *v)
+{
+	return set_yes_no(p, "guest-eject", &p->seen_eject, &p->c.guest_eject,
+	    v);
+}
+
+/*
+ * Off by default: a guest locks its tray while it uses the disc (Linux
+ * does, for a mounted CD), and pulling it out from under a mounted
+ * file system is the administrator's call, not ours.
+ */
+static int
+set_force_eject(struct parse *p, char *v)
+{
+	return set_yes_no(p, "force-eject", &p->seen_force, &p->c.force_eject,
+	    v);
 }
 
 static int
@@ -220,6 +240,7 @@ static const struct {
 	int (*set)(struct parse *, char *);
 } keys[] = {
 	{ "guest-eject",	set_guest_eject },
+	{ "force-eject",	set_force_eject },
 	{ "allowed-dir",	add_allowed_dir },
 	{ "step-timeout",	set_step_timeout },
 	{ "follow",		add_follow },
@@ -292,6 +313,7 @@ config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->guest_eject = false;
+	c->force_eject = false;
 	c->step_timeout = CONFIG_STEP_TIMEOUT_DEFAULT;
 }
 

@@ -29,6 +29,7 @@ struct config_follow {
 
 struct config {
 	bool guest_eject;		/* guest-eject = yes|no (default no) */
+	bool force_eject;		/* force-eject = yes|no (default no) */
 	unsigned step_timeout;		/* step-timeout = SECONDS, 1..3600 */
 	size_t n_allowed_dirs;		/* allowed-dir = DIR, repeatable */
 	char *allowed_dirs[CONFIG_ALLOWED_DIRS_MAX];	/* no trailing "/" */

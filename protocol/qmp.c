@@ -159,7 +159,7 @@ qmp_cmd_remove_fd(char *buf, size_t cap, unsigned id, int fdset_id)
 
 int
 qmp_cmd_change_medium(char *buf, size_t cap, unsigned id, int devid,
-    int fdset_id, const char *driver)
+    int fdset_id, const char *driver, bool force)
 {
 	struct cmd c;
 	char file[32];
@@ -174,6 +174,8 @@ qmp_cmd_change_medium(char *buf, size_t cap, unsigned id, int devid,
 	cmd_str(&c, file);
 	cmd_raw(&c, ",\"format\":");
 	cmd_str(&c, driver);
+	if (force)
+		cmd_raw(&c, ",\"force\":true");
 	cmd_raw(&c, "}");
 	return cmd_end(&c, id);
 }
@@ -301,6 +303,30 @@ qmp_msg_free(struct qmp_msg *m)
 	json_free(m->doc);
 	m->doc = NULL;
 	m->ret.doc = NULL;
+}
+
+/*
+ * QEMU's do_open_tray (block/qapi-sysemu.c) says "Device 'ID' is locked
+ * and force was not specified, wait for tray to open and try again",
+ * as a GenericError (QEMU 7.2, and the same since).  The device is matched
+ * too, so that another drive's refusal is never taken for this one's;
+ * the advice after the comma may change without harm.
+ */
+bool
+qmp_error_tray_locked(const struct qmp_msg *m, int devid)
+{
+	char want[96];
+	int n;
+
+	if (m == NULL || m->kind != QMP_MSG_ERROR || devid < 0 ||
+	    strcmp(m->error_class, "GenericError") != 0)
+		return false;
+	n = snprintf(want, sizeof(want), "Device 'ide-%d' is locked and "
+	    "force was not specified", devid);
+	if (n < 0 || (size_t)n >= sizeof(want) ||
+	    strncmp(m->error_desc, want, n) != 0)
+		return false;
+	return m->error_desc[n] == '\0' || m->error_desc[n] == ',';
 }
 
 bool

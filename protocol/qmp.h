@@ -31,9 +31,13 @@ int qmp_cmd_eject(char *buf, size_t cap, unsigned id, int devid,
 /* add-fd; the fd itself travels beside the line, in SCM_RIGHTS. */
 int qmp_cmd_add_fd(char *buf, size_t cap, unsigned id, const char *opaque);
 int qmp_cmd_remove_fd(char *buf, size_t cap, unsigned id, int fdset_id);
-/* blockdev-change-medium of /dev/fdset/N with QEMU driver name driver. */
+/*
+ * blockdev-change-medium of /dev/fdset/N with QEMU driver name driver.
+ * force (QEMU 7.1 and later only) opens a tray the guest has locked;
+ * without it the argument is left out, as older QEMUs refuse it.
+ */
 int qmp_cmd_change_medium(char *buf, size_t cap, unsigned id, int devid,
-    int fdset_id, const char *driver);
+    int fdset_id, const char *driver, bool force);
 
 enum qmp_msg_kind {
 	QMP_MSG_GREETING,	/* {"QMP": {...}} */
@@ -59,6 +63,14 @@ struct qmp_msg {
 int qmp_msg_parse(const char *line, size_t len, struct qmp_msg *m,
     const char **why);
 void qmp_msg_free(struct qmp_msg *m);
+
+/*
+ * Is m QEMU's refusal to open the tray of "ide-DEVID" because the guest
+ * has locked it (eject or blockdev-change-medium without force; QEMU
+ * has asked the guest to open it meanwhile)?  Read from the error's
+ * class and desc: QEMU gives this refusal no class of its own.
+ */
+bool qmp_error_tray_locked(const struct qmp_msg *m, int devid);
 
 /* add-fd's return: {"fdset-id": N, "fd": M}. */
 bool qmp_add_fd_result(struct json_val ret, int *fdset_id);

@@ -169,6 +169,7 @@ dom0_changing(struct drive *d, const struct request *rq,
 			drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 			return;
 		}
+		d->force_tray = tray_force(d, &blk);
 		fdset_opaque(rq, opaque, sizeof(opaque));
 		drive_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line,
 		    sizeof(line), id, opaque), id, d->image_fd);
@@ -196,7 +197,8 @@ dom0_changing(struct drive *d, const struct request *rq,
 		}
 		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
 		    sizeof(line), id, d->devid, d->new_fdset,
-		    image_driver(d->image_fd, rq->format)), id, -1);
+		    image_driver(d->image_fd, rq->format), d->force_tray), id,
+		    -1);
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:

@@ -269,6 +269,39 @@ qmp_refused(struct drive *d, const struct qmp_msg *reply, const char *what)
 	return true;
 }
 
+/*
+ * QEMU has asked the guest to open the tray as well: a guest that then
+ * unlocks it is served by writing the request again.
+ */
+bool
+tray_refused(struct drive *d, const struct qmp_msg *reply, const char *what)
+{
+	if (!qmp_error_tray_locked(reply, d->devid))
+		return qmp_refused(d, reply, what);
+	if (opts.cfg.force_eject)
+		/* Unlocked by us, locked again before QEMU opened it. */
+		drive_fail(d, "the guest locked the tray again before QEMU "
+		    "opened it");
+	else
+		drive_fail(d, "the guest has locked the tray (force-eject is "
+		    "off)");
+	return true;
+}
+
+/*
+ * Forced only when needed: a QEMU older than 7.1 refuses the argument,
+ * and an open tray needs no force.
+ */
+bool
+tray_force(struct drive *d, const struct qmp_block *blk)
+{
+	if (!blk->locked || blk->tray_open || !opts.cfg.force_eject)
+		return false;
+	log_info("dom %d %s: the guest has locked the tray; forcing it "
+	    "(force-eject = yes)", d->domid, d->vdev);
+	return true;
+}
+
 bool
 drive_block(struct drive *d, const struct qmp_msg *reply,
     struct qmp_block *blk)
@@ -289,7 +322,7 @@ step_change_medium_reply(struct drive *d, const struct request *rq,
 	struct qmp_block blk;
 
 	if (d->cmd == CMD_CHANGE_MEDIUM) {
-		if (!qmp_refused(d, reply, "the medium"))
+		if (!tray_refused(d, reply, "the medium"))
 			drive_qmp_query(d, CMD_CONFIRM, "query-block");
 		return;
 	}
@@ -516,16 +549,28 @@ step_ejecting(struct drive *d, const struct request *rq,
 	case CMD_QUERY_BLOCK:
 		if (!drive_block(d, reply, &blk))
 			return;
-		if (blk.inserted) {
+		/*
+		 * An empty drive is ejected too when the guest has closed and
+		 * locked its tray: blockdev-change-medium could not open it.
+		 * With force-eject = no QEMU refuses (and asks the guest to
+		 * open the tray); with yes it unlocks and opens it.
+		 */
+		if (blk.inserted || (blk.locked && !blk.tray_open)) {
 			d->old_fdset = qmp_fdset_of_file(blk.file);
+			if (blk.locked && !blk.tray_open &&
+			    opts.cfg.force_eject)
+				log_info("dom %d %s: the guest has locked the "
+				    "tray; forcing the eject (force-eject = "
+				    "yes)", d->domid, d->vdev);
 			drive_qmp(d, CMD_EJECT, line, qmp_cmd_eject(line,
-			    sizeof(line), id, d->devid, false), id, -1);
+			    sizeof(line), id, d->devid, opts.cfg.force_eject),
+			    id, -1);
 			return;
 		}
 		drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 		return;
 	case CMD_EJECT:
-		if (qmp_refused(d, reply, "to eject"))
+		if (tray_refused(d, reply, "to eject"))
 			return;
 		drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 		return;

@@ -76,6 +76,7 @@ struct drive {
 	enum drive_cmd cmd;
 	struct qmp_conn *qmp;
 	int old_fdset, new_fdset;
+	bool force_tray;		/* the guest locked the empty drive's tray */
 	int stale_fdsets[DRIVE_STALE_FDSETS];
 	int n_stale_fdsets;
 	enum stub_wait wait;

@@ -51,6 +51,17 @@ void drive_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
 bool qmp_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
 /*
+ * Like qmp_refused, but a refusal because the guest has locked the tray
+ * fails the step with words that say so.
+ */
+bool tray_refused(struct drive *d, const struct qmp_msg *reply,
+    const char *what);
+/*
+ * Before blockdev-change-medium into an empty drive: must it force the
+ * tray (closed and locked by the guest, and force-eject = yes)?
+ */
+bool tray_force(struct drive *d, const struct qmp_block *blk);
+/*
  * Reads the drive's entry from a query-block reply; false, with the
  * step failed, if QEMU refused or has no such drive.
  */

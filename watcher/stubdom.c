@@ -533,8 +533,8 @@ stub_changing(struct drive *d, const struct request *rq,
 		log_debug("dom %d %s: blockdev-change-medium /dev/fdset/%d "
 		    "t=%llu", d->domid, d->vdev, d->new_fdset, loop_now_us());
 		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
-		    sizeof(line), id, d->devid, d->new_fdset, "host_device"),
-		    id, -1);
+		    sizeof(line), id, d->devid, d->new_fdset, "host_device",
+		    tray_force(d, &blk)), id, -1);
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:

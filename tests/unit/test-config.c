@@ -36,7 +36,7 @@ error_of(const char *text)
 static bool
 is_default(const struct config *c)
 {
-	return !c->guest_eject && c->step_timeout == 40 &&
+	return !c->guest_eject && !c->force_eject && c->step_timeout == 40 &&
 	    c->n_allowed_dirs == 0 && c->n_follows == 0;
 }
 
@@ -46,7 +46,8 @@ test_defaults(void)
 	struct config c;
 
 	config_init(&c);
-	ok(is_default(&c), "defaults: no guest eject, 40 s, no dirs");
+	ok(is_default(&c),
+	    "defaults: no guest eject, no forced eject, 40 s, no dirs");
 	ok(config_target_allowed(&c, "/anything/at/all.iso"),
 	    "without allowed-dir every target is allowed");
 	is_int(parse(&c, ""), 0, "an empty file is accepted");
@@ -66,6 +67,14 @@ test_keys(void)
 	ok(c.guest_eject, "turns guest eject on");
 	is_int(parse(&c, "guest-eject=no"), 0, "guest-eject=no, no spaces");
 	ok(!c.guest_eject, "keeps it off");
+	is_int(parse(&c, "force-eject = yes\n"), 0, "force-eject = yes");
+	ok(c.force_eject && !c.guest_eject,
+	    "turns forced eject on, and only that");
+	is_int(parse(&c, "force-eject=no"), 0, "force-eject=no, no spaces");
+	ok(!c.force_eject, "keeps it off");
+	is_int(parse(&c, "guest-eject = no\nforce-eject = yes\n"
+	    "guest-eject = yes"), -1, "force-eject does not hide a repeated "
+	    "guest-eject");
 	is_int(parse(&c, "\t step-timeout\t=\t 120 \t\r\n"), 0,
 	    "blanks and a CRLF around everything");
 	is_int(c.step_timeout, 120, "step-timeout = 120");
@@ -179,6 +188,16 @@ static const struct {
 	{ "= yes", "t.conf:1: missing key before \"=\"" },
 	{ "guest-eject = yes\nguest-eject = no",
 	    "t.conf:2: guest-eject is given more than once" },
+	{ "force-eject = maybe",
+	    "t.conf:1: force-eject must be yes or no, not \"maybe\"" },
+	{ "force-eject = YES",
+	    "t.conf:1: force-eject must be yes or no, not \"YES\"" },
+	{ "force-eject = 1",
+	    "t.conf:1: force-eject must be yes or no, not \"1\"" },
+	{ "force-eject =", "t.conf:1: force-eject has an empty value" },
+	{ "force-eject = no\n# again\nforce-eject = yes",
+	    "t.conf:3: force-eject is given more than once" },
+	{ "force_eject = yes", "t.conf:1: unknown key \"force_eject\"" },
 	{ "step-timeout = 0", "t.conf:1: step-timeout must be 1 to 3600 "
 	    "seconds, not \"0\"" },
 	{ "step-timeout = 3601", "t.conf:1: step-timeout must be 1 to 3600 "

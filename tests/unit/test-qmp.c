@@ -74,6 +74,11 @@ static const char error_id_string[] =
 static const char error_remove_fd[] =
     "{\"id\": 6, \"error\": {\"class\": \"GenericError\", \"desc\": "
     "\"File descriptor named 'fdset-id:3' not found\"}}";
+/* QEMU 7.2's eject of a tray the guest locked, without force. */
+static const char error_tray_locked[] =
+    "{\"id\": 7, \"error\": {\"class\": \"GenericError\", \"desc\": "
+    "\"Device 'ide-5632' is locked and force was not specified, wait for "
+    "tray to open and try again\"}}";
 static const char tray_event[] =
     "{\"timestamp\": {\"seconds\": 1795651037, \"microseconds\": 18576}, "
     "\"event\": \"DEVICE_TRAY_MOVED\", \"data\": {\"device\": \"ide-5632\", "
@@ -127,10 +132,17 @@ test_builders(void)
 	qmp_cmd_remove_fd(buf, sizeof(buf), 5, 3);
 	is_str(buf, "{\"execute\":\"remove-fd\",\"arguments\":{\"fdset-id\":3},"
 	    "\"id\":5}\r\n", "remove-fd");
-	qmp_cmd_change_medium(buf, sizeof(buf), 9, 5632, 3, "raw");
+	qmp_cmd_change_medium(buf, sizeof(buf), 9, 5632, 3, "raw", false);
 	is_str(buf, "{\"execute\":\"blockdev-change-medium\",\"arguments\":"
 	    "{\"id\":\"ide-5632\",\"filename\":\"/dev/fdset/3\",\"format\":"
-	    "\"raw\"},\"id\":9}\r\n", "blockdev-change-medium");
+	    "\"raw\"},\"id\":9}\r\n",
+	    "blockdev-change-medium, without force (older QEMUs refuse it)");
+	qmp_cmd_change_medium(buf, sizeof(buf), 10, 5696, 4, "host_device",
+	    true);
+	is_str(buf, "{\"execute\":\"blockdev-change-medium\",\"arguments\":"
+	    "{\"id\":\"ide-5696\",\"filename\":\"/dev/fdset/4\",\"format\":"
+	    "\"host_device\",\"force\":true},\"id\":10}\r\n",
+	    "blockdev-change-medium forcing the tray");
 	qmp_cmd_capabilities(buf, sizeof(buf), UINT_MAX);
 	is_str(buf, "{\"execute\":\"qmp_capabilities\",\"id\":4294967295}\r\n",
 	    "the largest id");
@@ -190,11 +202,14 @@ test_builders_refuse(void)
 	    "a negative devid is refused");
 	is_int(qmp_cmd_remove_fd(buf, sizeof(buf), 1, -1), -1,
 	    "a negative fdset is refused");
-	is_int(qmp_cmd_change_medium(buf, sizeof(buf), 1, 5632, -1, "raw"), -1,
+	is_int(qmp_cmd_change_medium(buf, sizeof(buf), 1, 5632, -1, "raw",
+	    false), -1,
 	    "change-medium refuses a negative fdset");
-	is_int(qmp_cmd_change_medium(buf, sizeof(buf), 1, 5632, 3, NULL), -1,
+	is_int(qmp_cmd_change_medium(buf, sizeof(buf), 1, 5632, 3, NULL,
+	    false), -1,
 	    "change-medium refuses a NULL driver");
-	is_int(qmp_cmd_change_medium(buf, sizeof(buf), 1, 5632, 3, ""), -1,
+	is_int(qmp_cmd_change_medium(buf, sizeof(buf), 1, 5632, 3, "",
+	    false), -1,
 	    "change-medium refuses an empty driver");
 }
 
@@ -638,6 +653,75 @@ test_add_fd(void)
 	    "an array return is refused");
 }
 
+/* qmp_error_tray_locked on a line, for devid; false if it won't parse. */
+static bool
+tray_locked(const char *line, int devid)
+{
+	struct qmp_msg m;
+	bool r;
+
+	if (parse(line, &m) < 0)
+		return false;
+	r = qmp_error_tray_locked(&m, devid);
+	qmp_msg_free(&m);
+	return r;
+}
+
+/* {"error":{"class":CLASS,"desc":DESC}}, DESC a JSON string's inside. */
+static const char *
+error_line(const char *class, const char *desc)
+{
+	static char line[1024];
+
+	snprintf(line, sizeof(line), "{\"id\":1,\"error\":{\"class\":\"%s\","
+	    "\"desc\":\"%s\"}}", class, desc);
+	return line;
+}
+
+static void
+test_tray_locked(void)
+{
+	struct qmp_msg m;
+
+	ok(tray_locked(error_tray_locked, 5632),
+	    "QEMU 7.2's refusal for a locked tray is recognised");
+	ok(!tray_locked(error_tray_locked, 5696),
+	    "but not as another drive's");
+	ok(!tray_locked(error_tray_locked, -1), "nor for a negative devid");
+	ok(tray_locked(error_line("GenericError", "Device 'ide-5632' is "
+	    "locked and force was not specified"), 5632),
+	    "without QEMU's advice after the comma");
+	ok(tray_locked(error_line("GenericError", "Device 'ide-51744' is "
+	    "locked and force was not specified, later"), 51744),
+	    "with other advice, for an xvd drive");
+	ok(!tray_locked(error_line("DeviceNotFound", "Device 'ide-5632' is "
+	    "locked and force was not specified, wait"), 5632),
+	    "another class is something else");
+	ok(!tray_locked(error_line("GenericError", "Device 'ide-5632' is "
+	    "locked and force was not specified!"), 5632),
+	    "a desc that goes on otherwise is something else");
+	ok(!tray_locked(error_line("GenericError", "Device 'ide-56320' is "
+	    "locked and force was not specified"), 5632),
+	    "a longer devid is another drive");
+	ok(!tray_locked(error_line("GenericError", "xx Device 'ide-5632' is "
+	    "locked and force was not specified"), 5632),
+	    "the words inside another desc are not enough");
+	ok(!tray_locked(error_line("GenericError", "Tray of device "
+	    "'ide-5632' is not open"), 5632),
+	    "nor is another tray error");
+	ok(!tray_locked(error_line("GenericError", "Device 'ide-5632' is "
+	    "locked and force was not specified\\u0000, wait"), 5632),
+	    "an escaped backslash is no end");
+	ok(!tray_locked("{\"return\": {}, \"id\": 7}", 5632),
+	    "a success is no refusal");
+	ok(!tray_locked(tray_event, 5632), "nor is an event");
+	ok(!qmp_error_tray_locked(NULL, 5632), "nor is no message");
+	memset(&m, 0, sizeof(m));
+	m.kind = QMP_MSG_ERROR;
+	snprintf(m.error_class, sizeof(m.error_class), "GenericError");
+	ok(!qmp_error_tray_locked(&m, 5632), "nor an empty desc");
+}
+
 int
 main(void)
 {
@@ -654,5 +738,6 @@ main(void)
 	test_fdsets();
 	test_fdsets_hostile();
 	test_add_fd();
+	test_tray_locked();
 	return done_testing();
 }
