@@ -34,6 +34,10 @@ HOST_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HOTPLUG=${HOTPLUG:-$HOST_SCRIPT_DIR/hotplug-block}
 export HOTPLUG
 HOST_QEMU=${HOST_QEMU:-qemu-system-x86_64}
+# Extra arguments, split on blanks, for the guests' QEMUs started while
+# it is set (hvm_guest_create*, stubdom_guest_create): a boot disk for a
+# guest program, say (t4200's tray-locking boot sector).
+HOST_QEMU_EXTRA=${HOST_QEMU_EXTRA:-}
 # How long any wait of the host gives up after, in seconds.
 HOST_TIMEOUT=${HOST_TIMEOUT:-20}
 
@@ -335,7 +339,7 @@ hvm_guest_create() {
 # the pid and "running" as libxl's spawn and qemu-xen would.
 hvm_guest_create_drives() {
 	local d=$1 drive kind vdev path format devid idx
-	local -a qemu
+	local -a qemu extra
 	shift
 	domain_create "$d" || return 1
 	qemu=(-name "guest$d" -machine "pc,accel=tcg" -m 32 -nodefaults
@@ -361,6 +365,8 @@ hvm_guest_create_drives() {
 			qemu+=(-drive "file=$path,if=ide,index=$idx,media=disk,format=$(qemu_format "$format"),cache=writeback")
 		fi
 	done
+	read -r -a extra <<<"$HOST_QEMU_EXTRA"
+	qemu+=("${extra[@]}")
 	# -daemonize returns once QEMU is set up and its sockets listen.
 	if ! "$HOST_QEMU" "${qemu[@]}" -daemonize \
 	    -pidfile "$HOSTDIR/pids/qemu-$d" \
@@ -740,7 +746,7 @@ stub_fdset_present() {
 # S's device-model/D/state "running".  Exports $HOTPLUG.
 stubdom_guest_create() {
 	local d=$1 s=$2 vdev=$3 iso="" seed="" arg devid idx be dev drive
-	local -a qemu
+	local -a qemu extra
 	shift 3
 	for arg; do
 		case $arg in
@@ -780,6 +786,8 @@ stubdom_guest_create() {
 	    -mon "chardev=stub-cmd,mode=control"
 	    -drive "$drive" -device
 	    "ide-cd,id=ide-$devid,drive=ide-$devid,bus=ide.$((idx / 2)),unit=$((idx % 2))")
+	read -r -a extra <<<"$HOST_QEMU_EXTRA"
+	qemu+=("${extra[@]}")
 	if ! "$HOST_QEMU" "${qemu[@]}" -daemonize \
 	    -pidfile "$HOSTDIR/pids/qemu-$d" \
 	    </dev/null >>"$HOSTDIR/log/qemu-$d.log" 2>&1; then

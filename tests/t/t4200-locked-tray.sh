@@ -6,6 +6,7 @@
 # moves; with force-eject = yes the tray is forced and the change goes
 # through.  The guest is real: QEMU boots tests/host/lockboot.asm from
 # hda, which locks hdc's tray and locks it again on every timer tick.
+# Guest 3's QEMU runs in dom0, guest 5's in stub domain 6.
 
 # shellcheck disable=SC2016 # test code is evaluated when it runs
 # shellcheck source=tests/t/lib.sh
@@ -18,6 +19,7 @@ A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso BOOT=$HOSTDIR/lockboot.img
 make_iso "$A" && make_iso "$B" || exit 1
 BE=/local/domain/0/backend/qdisk/3/5632
 LX=/libxl/3/device/vbd/5632
+SBE=/local/domain/0/backend/vbd/6/5632
 # Nothing in the file: every key has its default.
 : >"$HOSTDIR/default.conf"
 printf 'force-eject = yes\n' >"$HOSTDIR/force.conf"
@@ -36,9 +38,25 @@ params_are() {
 	expect_eq "$1" "$(xenstore-read "$LX/params")" "libxl params"
 }
 
+# start_daemon CONF: the daemon, with configuration CONF.
+start_daemon() {
+	cdromd_start --config "$HOSTDIR/$1" --hotplug-script "$HOTPLUG"
+}
+
 # restart CONF: the daemon again, with configuration CONF.
 restart() {
-	cdromd_stop && cdromd_start --config "$HOSTDIR/$1"
+	cdromd_stop && start_daemon "$1"
+}
+
+# stub_holds MEDIUM: guest 5's hdc, served by stub domain 6, is done
+# and holds MEDIUM: in S's vbd, and in QEMU through the loop device.
+stub_holds() {
+	local loop
+	wait_done 5 hdc "$1" &&
+	expect_eq "$1" "$(xenstore-read "$SBE/params")" "S's vbd params" &&
+	loop=$(qemu_medium 5 hdc) &&
+	expect_eq "$1" "$(losetup -n -O BACK-FILE "$loop")" \
+	    "the file behind QEMU's loop device"
 }
 
 # log_count PATTERN: the daemon's log lines matching PATTERN.
@@ -62,7 +80,7 @@ stopped_in_changing() {
 	    "$(req_path 3 hdc format)" raw "$(req_path 3 hdc state)" changing \
 	    "$(req_path 3 hdc medium)" "" \
 	    "$BE/params" "aio:$1" "$LX/params" "aio:$1" &&
-	cdromd_start --config "$HOSTDIR/$2"
+	start_daemon "$2"
 }
 
 test_expect_success 'setup: a guest that locks its tray, another, and the daemon' '
@@ -70,17 +88,22 @@ test_expect_success 'setup: a guest that locks its tray, another, and the daemon
 	truncate -s 1M "$BOOT" &&
 	hvm_guest_create_drives 3 "disk:hda:$BOOT" "cdrom:hdc:$A" cdrom:hdd &&
 	hvm_guest_create 4 hdc "$A" &&
-	cdromd_start --config "$HOSTDIR/default.conf" &&
+	cp "$BOOT" "$HOSTDIR/lockboot-5.img" &&
+	HOST_QEMU_EXTRA="-drive file=$HOSTDIR/lockboot-5.img,if=ide,index=0,media=disk,format=raw" \
+	    stubdom_guest_create 5 6 hdc "$A" &&
+	start_daemon default.conf &&
 	wait_done 3 hdc "$A" &&
 	wait_done 3 hdd "" &&
-	wait_done 4 hdc "$A"
+	wait_done 4 hdc "$A" &&
+	wait_done 5 hdc "$A"
 '
 
 test_expect_success 'the guest has really locked hdc: QEMU says so' '
 	wait_for "[ \"\$(tray hdc)\" = \"true false true\" ]" 30 &&
 	expect_eq "false false false" "$(tray hdd)" "hdd, not locked" &&
 	expect_eq false "$(qemu_block 4 hdc | jq -r .locked)" \
-	    "the other guest'\''s drive, not locked"
+	    "the other guest'\''s drive, not locked" &&
+	wait_for "[ \"\$(qemu_block 5 hdc | jq -r .locked)\" = true ]" 30
 '
 
 test_expect_success 'QEMU refuses an unforced eject in the words the daemon reads' '
@@ -151,7 +174,22 @@ test_expect_success 'by default an eject of the locked tray ends in the same err
 	params_are "aio:$A"
 '
 
+test_expect_success 'by default the same error with QEMU in a stub domain, its vbd untouched' '
+	request 5 hdc "$B" raw &&
+	wait_error 5 hdc &&
+	expect_eq "ejecting: $LOCKED" "$(drive_read 5 hdc error)" error &&
+	expect_eq "$A" "$(drive_read 5 hdc medium)" "medium node" &&
+	expect_eq "$A" "$(xenstore-read "$SBE/params")" "S'\''s vbd params" &&
+	expect_eq 4 "$(xenstore-read "$SBE/state")" "S'\''s vbd state" &&
+	expect_eq 0 "$(hotplug_calls | grep -c "^remove $SBE\$")" \
+	    "hotplug removes" &&
+	loop=$(qemu_medium 5 hdc) &&
+	expect_eq "$A" "$(losetup -n -O BACK-FILE "$loop")" "QEMU'\''s medium"
+'
+
 test_expect_success 'asking for the medium in the drive clears the error' '
+	request 5 hdc "$A" raw &&
+	wait_done 5 hdc "$A" &&
 	request 3 hdc "$A" raw &&
 	wait_done 3 hdc "$A" &&
 	expect_eq "" "$(drive_read 3 hdc error)" error &&
@@ -175,6 +213,14 @@ changing -> done" "$(transitions 3 hdc | tail -n 5)" transitions &&
 	expect_eq "raw:$B raw:$B" "$(qemu_fdsets 3 |
 	    jq -r "[.[].fds[].opaque] | sort | join(\" \")")" \
 	    "fdsets: one for hdc, one for hdd"
+'
+
+test_expect_success 'with force-eject = yes the change goes through in a stub domain too' '
+	wait_for "[ \"\$(qemu_block 5 hdc | jq -r .locked)\" = true ]" &&
+	request 5 hdc "$B" raw &&
+	stub_holds "$B" &&
+	grep -q "dom 5 hdc: the guest has locked the tray; forcing the eject" \
+	    "$HOSTDIR/log/cdromd.log"
 '
 
 test_expect_success 'the guest locks the new medium in' '
