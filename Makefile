@@ -24,23 +24,34 @@ ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SANFLAGS)
 XEN_LIBS   = -lxenstore -lxentoollog
 
 PROTOCOL_SRCS = $(wildcard protocol/*.c)
-WATCHER_SRCS  = $(wildcard watcher/*.c)
+# fault.c is only in the fault-injecting test build (watcher/fault.h).
+WATCHER_SRCS  = $(filter-out watcher/fault.c,$(wildcard watcher/*.c))
 UNIT_SRCS     = $(wildcard tests/unit/test-*.c)
 SHIM_SRC      = tests/host/xsshim.c
 HOST_SRCS     = $(filter-out $(SHIM_SRC),$(wildcard tests/host/*.c))
 
 PROTOCOL_OBJS = $(PROTOCOL_SRCS:%.c=$(BUILD)/%.o)
 WATCHER_OBJS  = $(WATCHER_SRCS:%.c=$(BUILD)/%.o)
+FAULTS_OBJS   = $(WATCHER_SRCS:%.c=$(BUILD)/faults/%.o) \
+                $(BUILD)/faults/watcher/fault.o
 UNIT_BINS     = $(UNIT_SRCS:%.c=$(BUILD)/%)
 HOST_BINS     = $(HOST_SRCS:%.c=$(BUILD)/%)
 SHIM_SO       = $(BUILD)/tests/host/xsshim.so
 
 .PHONY: all check demo deps clean test-unit test-host
-all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
+all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
 
 $(BUILD)/%.o: %.c $(wildcard protocol/*.h watcher/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The same daemon with fault points that can crash it, for the tests only.
+$(BUILD)/faults/%.o: %.c $(wildcard protocol/*.h watcher/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DXCD_FAULTS -c -o $@ $<
+
+$(BUILD)/xen-cdromd-faults: $(FAULTS_OBJS) $(BUILD)/libprotocol.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
 
 $(BUILD)/libprotocol.a: $(PROTOCOL_OBJS)
 	$(AR) rcs $@ $^

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devlock.h"
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 
@@ -102,6 +103,7 @@ devlock_try(struct devlock *l)
 		return;
 	}
 	log_debug("%s is held; waiting for it", l->path);
+	fault_point("child start:", "the wait for %s", l->path);
 	if ((pid = fork()) == -1) {
 		devlock_finish(l, errno);
 		return;

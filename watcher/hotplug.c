@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "hotplug.h"
 #include "log.h"
 #include "loop.h"
@@ -88,6 +89,7 @@ hotplug_run(const char *script, const char *action,
 	}
 	h->fn = fn;
 	h->ctx = ctx;
+	fault_point("child start:", "hotplug %s %s", action, xenbus_path);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);

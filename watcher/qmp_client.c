@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 #include "qmp_client.h"
@@ -171,6 +172,19 @@ qmp_output(struct qmp_conn *c, const char *line, size_t len, int fd)
 	loop_fd_set_events(c->handler, POLLIN | POLLOUT);
 }
 
+/* The command goes out: the point where QEMU may act on it. */
+static void
+qmp_output_command(struct qmp_conn *c)
+{
+	int n = (int)c->cmd_len;
+
+	while (n > 0 && c->cmd[n - 1] == '\n')
+		n--;
+	fault_point("QMP send", "%.*s", n, c->cmd);
+	c->cmd_sent = true;
+	qmp_output(c, c->cmd, c->cmd_len, c->cmd_fd);
+}
+
 int
 qmp_send(struct qmp_conn *c, const char *line, int len, unsigned id, int fd)
 {
@@ -183,10 +197,8 @@ qmp_send(struct qmp_conn *c, const char *line, int len, unsigned id, int fd)
 	c->id = id;
 	c->awaiting = true;
 	c->cmd_sent = false;
-	if (c->state == QMP_READY) {
-		c->cmd_sent = true;
-		qmp_output(c, c->cmd, c->cmd_len, c->cmd_fd);
-	}
+	if (c->state == QMP_READY)
+		qmp_output_command(c);
 	return 0;
 }
 
@@ -271,8 +283,7 @@ qmp_message(struct qmp_conn *c, const char *line, size_t len)
 		}
 		c->state = QMP_READY;
 		if (c->awaiting && !c->cmd_sent) {
-			c->cmd_sent = true;
-			qmp_output(c, c->cmd, c->cmd_len, c->cmd_fd);
+			qmp_output_command(c);
 		}
 		break;
 	case QMP_READY:

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 #include "store.h"
@@ -150,15 +151,28 @@ store_exists(xs_transaction_t t, const char *path)
 	return true;
 }
 
+/*
+ * Inside a transaction nothing is seen before the commit, which is the
+ * fault point; outside one each change is.
+ */
+static void
+store_fault_point(xs_transaction_t t, const char *kind, const char *path)
+{
+	if (t == XBT_NULL)
+		fault_point(kind, "%s", path);
+}
+
 bool
 store_write(xs_transaction_t t, const char *path, const char *value)
 {
+	store_fault_point(t, "xenstore write", path);
 	return xs_write(xsh, t, path, value, strlen(value));
 }
 
 bool
 store_rm(xs_transaction_t t, const char *path)
 {
+	store_fault_point(t, "xenstore rm", path);
 	return xs_rm(xsh, t, path) || errno == ENOENT;
 }
 
@@ -173,6 +187,7 @@ store_set_guest_perms(xs_transaction_t t, const char *path, int guest,
 		    XS_PERM_READ },
 	};
 
+	store_fault_point(t, "xenstore set permissions", path);
 	return xs_set_permissions(xsh, t, path, perms, 2);
 }
 
@@ -185,6 +200,7 @@ store_set_owner_perms(xs_transaction_t t, const char *path, int owner,
 		{ .id = (unsigned)reader, .perms = XS_PERM_READ },
 	};
 
+	store_fault_point(t, "xenstore set permissions", path);
 	return xs_set_permissions(xsh, t, path, perms, 2);
 }
 
@@ -203,6 +219,7 @@ store_begin(void)
 bool
 store_commit(xs_transaction_t t)
 {
+	fault_point("xenstore commit", "of a transaction");
 	return xs_transaction_end(xsh, t, false);
 }
 

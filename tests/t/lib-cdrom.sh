@@ -71,3 +71,75 @@ daemon_alive() {
 	[ -f "$HOSTDIR/pids/cdromd" ] &&
 	    host_alive "$(cat "$HOSTDIR/pids/cdromd")"
 }
+
+# stub_drive_converged D S VDEV MEDIUM: D's VDEV, whose QEMU runs in stub
+# domain S (serving that one drive), is done and holds MEDIUM ("" for
+# empty) in QEMU, through the stub's fdset, on S's one connected vbd
+# that names it, with one fdset in QEMU and the hotplug script's adds
+# and removes for the vbd balanced.  A daemon killed while "remove" ran
+# runs it again (libxl's scripts allow that): with
+# HOTPLUG_REMOVE_MAY_REPEAT set, the caller checks the devices instead.
+stub_drive_converged() {
+	local d=$1 s=$2 vdev=$3 want=$4 params=$4 devid be fe lx
+	local adds removes file fdset loop
+	devid=$(vdev_devid "$vdev") || return 1
+	be=/local/domain/0/backend/vbd/$s/$devid
+	fe=/local/domain/$s/device/vbd/$devid
+	lx=/libxl/$s/device/vbd/$devid
+	[ -z "$want" ] && params=$QMPDIR/empty-cdrom.$d
+	wait_done "$d" "$vdev" "$want" &&
+	expect_eq "$params" "$(xenstore-read "$be/params")" "S's backend params" &&
+	expect_eq "$params" "$(xenstore-read "$lx/params")" "libxl's params" &&
+	expect_eq phy "$(xenstore-read "$be/type")" "S's backend type" &&
+	expect_eq 4 "$(xenstore-read "$be/state")" "S's backend state" &&
+	expect_eq 4 "$(xenstore-read "$fe/state")" "S's frontend state" &&
+	expect_eq "$devid" "$(xenstore-list "/local/domain/0/backend/vbd/$s")" \
+	    "S's vbds" &&
+	expect_eq "$devid" "$(xenstore-list "/libxl/$s/device/vbd")" \
+	    "S's vbds in libxl's record" &&
+	adds=$(hotplug_calls | grep -c "^add $be\$" || :) &&
+	removes=$(hotplug_calls | grep -c "^remove $be\$" || :) &&
+	if [ -z "${HOTPLUG_REMOVE_MAY_REPEAT:-}" ]; then
+		expect_eq 1 "$((adds - removes))" "hotplug adds less removes"
+	fi &&
+	fdset=$(qemu_fdsets "$d") &&
+	expect_eq 1 "$(jq length <<<"$fdset")" "fdsets in QEMU" &&
+	file=$(qemu_block "$d" "$vdev" | jq -r ".inserted.file // \"\"") &&
+	if [ -z "$want" ]; then
+		expect_eq "" "$file" "file in QEMU's drive"
+	else
+		expect_eq "/dev/fdset/$(jq ".[0][\"fdset-id\"]" <<<"$fdset")" \
+		    "$file" "file in QEMU's drive" &&
+		expect_eq host_device \
+		    "$(qemu_block "$d" "$vdev" | jq -r .inserted.drv)" \
+		    "QEMU's driver" &&
+		loop=$(qemu_medium "$d" "$vdev") &&
+		expect_eq "$want" "$(losetup -n -O BACK-FILE "$loop")" \
+		    "the loop device behind QEMU's fd"
+	fi
+}
+
+# dom0_drive_converged D VDEV MEDIUM: D's VDEV, whose QEMU runs in dom0
+# (D's one qdisk), is done and holds MEDIUM ("" for empty) in QEMU,
+# recorded in the backend's and libxl's params, with one fdset in QEMU
+# if the drive reads one (the medium QEMU started with has none).
+dom0_drive_converged() {
+	local d=$1 vdev=$2 want=$3 devid params="" file fdsets
+	devid=$(vdev_devid "$vdev") || return 1
+	[ -n "$want" ] && params=aio:$want
+	wait_done "$d" "$vdev" "$want" &&
+	expect_medium "$d" "$vdev" "$want" &&
+	expect_eq "$params" \
+	    "$(xenstore-read "/local/domain/0/backend/qdisk/$d/$devid/params")" \
+	    "backend params" &&
+	expect_eq "$params" "$(xenstore-read "/libxl/$d/device/vbd/$devid/params")" \
+	    "libxl params" &&
+	expect_eq "$devid" "$(xenstore-list "/local/domain/0/backend/qdisk/$d")" \
+	    "D's vbds" &&
+	file=$(qemu_block "$d" "$vdev" | jq -r ".inserted.file // \"\"") &&
+	fdsets=$(qemu_fdsets "$d" | jq length) &&
+	case $file in
+	/dev/fdset/*) expect_eq 1 "$fdsets" "fdsets in QEMU (one in use)" ;;
+	*) expect_eq 0 "$fdsets" "fdsets in QEMU (none in use)" ;;
+	esac
+}

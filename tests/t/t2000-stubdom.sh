@@ -17,8 +17,6 @@ A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso C=$HOSTDIR/c.iso
 make_iso "$A" && make_iso "$B" && make_iso "$C" || exit 1
 printf 'step-timeout = 5\n' >"$HOSTDIR/cdromd.conf"
 BE=/local/domain/0/backend/vbd/4/5632
-FE=/local/domain/4/device/vbd/5632
-LX=/libxl/4/device/vbd/5632
 
 start_daemon() {
 	cdromd_start --config "$HOSTDIR/cdromd.conf" --hotplug-script "$HOTPLUG"
@@ -36,34 +34,10 @@ calls() {
 	hotplug_calls | grep -c "^$1 $BE\$"
 }
 
-# stub_converged MEDIUM: dom3's hdc holds MEDIUM ("" for empty) in QEMU,
-# through the stub's fdset, on a connected vbd of S that names it, with
-# one fdset in QEMU and the hotplug script's add and remove balanced.
+# stub_converged MEDIUM: dom3's hdc, served by stub domain 4, holds
+# MEDIUM (lib-cdrom.sh's stub_drive_converged).
 stub_converged() {
-	local want=$1 params=$1 file fdset loop
-	[ -z "$want" ] && params=$QMPDIR/empty-cdrom.3
-	wait_done 3 hdc "$want" &&
-	expect_eq "$params" "$(xenstore-read "$BE/params")" "S's backend params" &&
-	expect_eq "$params" "$(xenstore-read "$LX/params")" "libxl's params" &&
-	expect_eq phy "$(xenstore-read "$BE/type")" "S's backend type" &&
-	expect_eq 4 "$(xenstore-read "$BE/state")" "S's backend state" &&
-	expect_eq 4 "$(xenstore-read "$FE/state")" "S's frontend state" &&
-	expect_eq 1 "$(($(calls add) - $(calls remove)))" \
-	    "hotplug adds less removes" &&
-	fdset=$(qemu_fdsets 3) &&
-	expect_eq 1 "$(jq length <<<"$fdset")" "fdsets in QEMU" &&
-	file=$(qemu_block 3 hdc | jq -r ".inserted.file // \"\"") &&
-	if [ -z "$want" ]; then
-		expect_eq "" "$file" "file in QEMU's drive"
-	else
-		expect_eq "/dev/fdset/$(jq ".[0][\"fdset-id\"]" <<<"$fdset")" \
-		    "$file" "file in QEMU's drive" &&
-		expect_eq host_device "$(qemu_block 3 hdc | jq -r .inserted.drv)" \
-		    "QEMU's driver" &&
-		loop=$(qemu_medium 3 hdc) &&
-		expect_eq "$want" "$(losetup -n -O BACK-FILE "$loop")" \
-		    "the loop device behind QEMU's fd"
-	fi
+	stub_drive_converged 3 4 hdc "$1"
 }
 
 test_expect_success 'setup: a guest whose QEMU runs in stub domain 4' '
