@@ -15,6 +15,10 @@
  *
  * Blank lines and lines starting with '#' are skipped.  The whole
  * script is replayed when the commit meets a conflict (EAGAIN).
+ *
+ * xs-tx --each applies each line on its own, outside any transaction,
+ * as it is read: a stream of separate writes (a guest's flood, say),
+ * each seen by watchers as it happens.
  * Talks to $XENSTORED_PATH like every libxenstore client.
  */
 #include <err.h>
@@ -131,8 +135,35 @@ run_line(struct xs_handle *xs, xs_transaction_t t, const char *line)
 	errx(2, "%s: unknown operation %s", line, op);
 }
 
+/* --each: every line on its own, as it comes. */
+static int
+run_each(void)
+{
+	struct xs_handle	*xs;
+	char			*line = NULL;
+	size_t			 cap = 0;
+	ssize_t			 len;
+
+	if ((xs = xs_open(0)) == NULL)
+		err(1, "xs_open");
+	while ((len = getline(&line, &cap, stdin)) != -1) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		if (!run_line(xs, XBT_NULL, line)) {
+			warn("%s", line);
+			free(line);
+			return 1;
+		}
+	}
+	free(line);
+	xs_close(xs);
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static char		*lines[MAX_LINES];
 	struct xs_handle	*xs;
@@ -141,6 +172,10 @@ main(void)
 	size_t			 cap = 0, n = 0, i;
 	ssize_t			 len;
 
+	if (argc == 2 && strcmp(argv[1], "--each") == 0)
+		return run_each();
+	if (argc != 1)
+		errx(2, "usage: xs-tx [--each] <script");
 	while ((len = getline(&line, &cap, stdin)) != -1) {
 		if (len > 0 && line[len - 1] == '\n')
 			line[len - 1] = '\0';
