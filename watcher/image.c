@@ -65,6 +65,26 @@ open_beneath(int dirfd, const char *path)
 	return next;
 }
 
+/*
+ * An error names the path, but a path can be thousands of bytes long:
+ * its start is shown, so that the reason after it always fits.
+ */
+#define SHOWN_PATH_MAX 200
+
+static int
+shown_len(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > SHOWN_PATH_MAX ? SHOWN_PATH_MAX : (int)n;
+}
+
+static const char *
+shown_rest(const char *path)
+{
+	return strlen(path) > SHOWN_PATH_MAX ? "..." : "";
+}
+
 int
 image_open(const struct config *cfg, const char *target, char *err,
     size_t errlen)
@@ -78,7 +98,8 @@ image_open(const struct config *cfg, const char *target, char *err,
 		if (path_within(target, cfg->allowed_dirs[i]))
 			dir = cfg->allowed_dirs[i];
 	if (cfg->n_allowed_dirs > 0 && dir == NULL) {
-		snprintf(err, errlen, "%s is outside every allowed-dir", target);
+		snprintf(err, errlen, "%.*s%s is outside every allowed-dir",
+		    shown_len(target), target, shown_rest(target));
 		return -1;
 	}
 	if (dir == NULL) {
@@ -101,19 +122,21 @@ image_open(const struct config *cfg, const char *target, char *err,
 			close(dirfd);
 	}
 	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", target, open_error(errno));
+		snprintf(err, errlen, "%.*s%s: %s", shown_len(target), target,
+		    shown_rest(target), open_error(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || !(S_ISREG(st.st_mode) ||
 	    S_ISBLK(st.st_mode))) {
-		snprintf(err, errlen, "%s is not a regular file or block device",
-		    target);
+		snprintf(err, errlen, "%.*s%s is not a regular file or block "
+		    "device", shown_len(target), target, shown_rest(target));
 		close(fd);
 		return -1;
 	}
 	/* O_NONBLOCK only kept a FIFO from blocking the open itself. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "%s: %s", target, strerror(errno));
+		snprintf(err, errlen, "%.*s%s: %s", shown_len(target), target,
+		    shown_rest(target), strerror(errno));
 		close(fd);
 		return -1;
 	}
