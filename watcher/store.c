@@ -176,6 +176,32 @@ store_rm(xs_transaction_t t, const char *path)
 	return xs_rm(xsh, t, path) || errno == ENOENT;
 }
 
+/*
+ * Sets path's permissions unless they are already those: setting them
+ * fires every watch on the node, and a watcher (the daemon itself, on a
+ * drive's target) would take the event for a rewrite.
+ */
+static bool
+store_set_perms(xs_transaction_t t, const char *path,
+    struct xs_permissions *perms, unsigned n)
+{
+	struct xs_permissions *have;
+	unsigned int n_have, i;
+	bool same;
+
+	if ((have = xs_get_permissions(xsh, t, path, &n_have)) != NULL) {
+		same = n_have == n;
+		for (i = 0; same && i < n; i++)
+			same = have[i].id == perms[i].id &&
+			    have[i].perms == perms[i].perms;
+		free(have);
+		if (same)
+			return true;
+	}
+	store_fault_point(t, "xenstore set permissions", path);
+	return xs_set_permissions(xsh, t, path, perms, n);
+}
+
 bool
 store_set_guest_perms(xs_transaction_t t, const char *path, int guest,
     bool guest_may_write)
@@ -187,8 +213,7 @@ store_set_guest_perms(xs_transaction_t t, const char *path, int guest,
 		    XS_PERM_READ },
 	};
 
-	store_fault_point(t, "xenstore set permissions", path);
-	return xs_set_permissions(xsh, t, path, perms, 2);
+	return store_set_perms(t, path, perms, 2);
 }
 
 bool
@@ -200,8 +225,7 @@ store_set_owner_perms(xs_transaction_t t, const char *path, int owner,
 		{ .id = (unsigned)reader, .perms = XS_PERM_READ },
 	};
 
-	store_fault_point(t, "xenstore set permissions", path);
-	return xs_set_permissions(xsh, t, path, perms, 2);
+	return store_set_perms(t, path, perms, 2);
 }
 
 char **

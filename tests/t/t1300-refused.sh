@@ -97,6 +97,27 @@ test_expect_success 'a failed request is tried again when target is rewritten' '
 	wait_done 3 hdc "$A"
 '
 
+test_expect_success 'a failed request stays failed across restarts until rewritten' '
+	request 3 hdc "$ISO/later.iso" raw &&
+	wait_error 3 hdc &&
+	make_iso "$ISO/later.iso" &&
+	for _ in 1 2 3; do
+		cdromd_stop &&
+		cdromd_start --config "$HOSTDIR/cdromd.conf" &&
+		wait_for "grep -q \"dom 3 hdc: adopted\" \"$HOSTDIR/log/cdromd.log\"" &&
+		sleep 0.5 &&
+		if ! drive_is 3 hdc error; then
+			show_drive 3 hdc
+			return 1
+		fi
+		expect_medium 3 hdc "$A" || return 1
+	done &&
+	request 3 hdc "$ISO/later.iso" raw &&
+	wait_done 3 hdc "$ISO/later.iso" &&
+	request 3 hdc "$A" raw &&
+	wait_done 3 hdc "$A"
+'
+
 test_expect_success 'a disk that is not a CD-ROM drive' '
 	request 3 hda "$B" raw &&
 	wait_for "[ \"\$(drive_read 3 hda state 2>/dev/null)\" = error ]" &&
