@@ -190,9 +190,10 @@ main(int argc, char **argv)
 	if (!store_watch("@introduceDomain", "@introduceDomain") ||
 	    !store_watch("@releaseDomain", "@releaseDomain"))
 		fatalx("cannot watch domains: %s", strerror(errno));
-	log_info("started (step-timeout %u s, guest-eject %s, %zu allowed-dir)",
-	    opts.cfg.step_timeout, opts.cfg.guest_eject ? "yes" : "no",
-	    opts.cfg.n_allowed_dirs);
+	log_info("started (step-timeout %u s, guest-eject %s, force-eject %s, "
+	    "%zu allowed-dir)", opts.cfg.step_timeout,
+	    opts.cfg.guest_eject ? "yes" : "no",
+	    opts.cfg.force_eject ? "yes" : "no", opts.cfg.n_allowed_dirs);
 
 	rc = loop_run();
 
