@@ -153,21 +153,25 @@ domain_forget(struct domain *dom)
 static int
 device_model_domid(int domid)
 {
-	char path[XS_PATH_MAX], value[16];
+	char path[XS_PATH_MAX], home[XS_PATH_MAX], value[16];
 	int dm;
 
 	if (path_dm_domid(path, domid) == -1 ||
 	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
 	    (dm = decimal_parse(value, DOMID_MAX)) <= 0)
 		return 0;
-	if (path_stubdom_target(path, dm) == -1 ||
-	    !store_read(XBT_NULL, path, value, sizeof(value)) ||
-	    decimal_parse(value, DOMID_MAX) != domid) {
+	if (path_stubdom_target(path, dm) == -1)
+		return -1;
+	if (store_read(XBT_NULL, path, value, sizeof(value)) &&
+	    decimal_parse(value, DOMID_MAX) == domid)
+		return dm;
+	/* As xl destroys a guest, its stub domain's nodes go first. */
+	if (path_domain(home, dm) == 0 && !store_exists(XBT_NULL, home))
+		log_debug("dom %d: its stub domain %d is gone", domid, dm);
+	else
 		log_warnx("dom %d: device model domain %d is not its stub "
 		    "domain (no matching %s)", domid, dm, path);
-		return -1;
-	}
-	return dm;
+	return -1;
 }
 
 static bool
