@@ -292,4 +292,28 @@ test_expect_success "the daemon's memory grew by less than $RSS_SLACK KiB" '
 	fi
 '
 
+# daemon_processes: the pids of every process running the daemon's
+# binary for this host: the daemon and any child it forked.
+daemon_processes() {
+	pgrep -f -- "--qmp-dir $QMPDIR" || true
+}
+
+test_expect_success 'a lock-waiting child keeps no other lock: kill -9 frees them all' '
+	kill -STOP "$(qemu_pid 10)" &&
+	request 10 hdc "$B" raw &&
+	wait_for "drive_is 10 hdc ejecting" &&
+	request 10 hdd "$B" raw &&
+	wait_for "drive_is 10 hdd ejecting" &&
+	wait_for "[ -n \"\$(pgrep -P \$(daemon_pid))\" ]" &&
+	kill -KILL "$(daemon_pid)" &&
+	wait_for "[ -s \"$HOSTDIR/cdromd.status\" ]" &&
+	rm -f "$HOSTDIR/cdromd.status" "$HOSTDIR/pids/cdromd" &&
+	kill -CONT "$(qemu_pid 10)" &&
+	wait_for "[ -z \"\$(daemon_processes)\" ]" 3 &&
+	start_daemon &&
+	wait_done 10 hdc "$B" 15 &&
+	wait_done 10 hdd "$B" 15
+'
+kill -CONT "$(qemu_pid 10)" 2>/dev/null
+
 test_done
