@@ -54,4 +54,26 @@ test_expect_success 'the lock file is unlinked afterwards, as libxl does' '
 	expect_fail "lock file of dom4 left" test -e "$(lock_file 4)"
 '
 
+# The image is opened once, when the change is planned, and that open
+# file is what QEMU gets: a symlink swapped in for it while the change
+# waits (here for the lock) leads nowhere.
+test_expect_success 'an image swapped for a symlink mid-change: QEMU gets the file checked' '
+	ISO=$HOSTDIR/iso &&
+	mkdir -p "$ISO" && make_iso "$ISO/swap.iso" && make_iso "$HOSTDIR/outside.iso" &&
+	printf "allowed-dir = %s\n" "$ISO" >"$HOSTDIR/cdromd.conf" &&
+	cdromd_stop && cdromd_start --config "$HOSTDIR/cdromd.conf" &&
+	rm -f locked release &&
+	lock=$(lock_file 3) &&
+	(flock "$lock" sh -c "touch locked; while [ ! -e release ]; do
+	    sleep 0.05; done" &) &&
+	wait_for "[ -e locked ]" &&
+	request 3 hdc "$ISO/swap.iso" raw &&
+	wait_for "drive_is 3 hdc ejecting" &&
+	mv "$ISO/swap.iso" "$ISO/checked.iso" &&
+	ln -s ../outside.iso "$ISO/swap.iso" &&
+	touch release &&
+	wait_done 3 hdc "$ISO/swap.iso" &&
+	expect_medium 3 hdc "$ISO/checked.iso"
+'
+
 test_done
