@@ -285,12 +285,17 @@ test_expect_success 'and each QEMU too: no fdset outlived its medium' '
 	expect_eq 1 "$(qemu_fdsets 12 | jq length)" "fdsets of dom12"
 '
 
+if [ -n "${CDROMD_WRAPPER:-}" ]; then
+	# valgrind's own memory would be what is measured.
+	test_report 0 "# SKIP memory growth: the daemon runs under ${CDROMD_WRAPPER%% *}"
+else
 test_expect_success "the daemon's memory grew by less than $RSS_SLACK KiB" '
 	[ -n "$RSS0" ] && [ -n "$RSS1" ] &&
 	if [ $((RSS1 - RSS0)) -ge "$RSS_SLACK" ]; then
 		echo "RSS grew from $RSS0 to $RSS1 KiB"; false
 	fi
 '
+fi
 
 # daemon_processes: the pids of every process running the daemon's
 # binary for this host: the daemon and any child it forked.
