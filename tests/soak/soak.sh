@@ -258,6 +258,11 @@ test_expect_success "setup: $GUESTS dom0 guests with two drives, $STUBS stub-dom
 
 start=$(date +%s) next_report=500
 while [ "$ops" -lt "$CHANGES" ]; do
+	# A daemon that keeps failing would make every wait time out.
+	if [ "$problems" -ge 20 ]; then
+		echo "# soak: giving up after $ops requests: $problems problems"
+		break
+	fi
 	qemu_continue
 	ensure_daemon
 	rand ${#DRIVES[@]}
@@ -360,7 +365,8 @@ done
 
 # leftovers_divergence: what the faults left behind, one line each:
 # fdsets beyond one per medium (dom0) or per drive (stub), vbds beyond
-# one per drive, unbalanced hotplug calls, loop devices of no medium.
+# one per drive, a hotplug add never removed, loop devices beyond one
+# per stub-domain drive.
 leftovers_divergence() {
 	local d s n want be devid loops
 	for ((g = 0; g < GUESTS; g++)); do
@@ -380,9 +386,14 @@ leftovers_divergence() {
 		[ "$n" = 1 ] || echo "dom$d: $n fdsets in QEMU, want 1"
 		n=$(xenstore-list "/local/domain/0/backend/vbd/$s" | wc -l)
 		[ "$n" = 1 ] || echo "dom$s: $n vbds, want 1"
+		# A kill -9 during the script's remove makes the next daemon
+		# run it again (docs/reliability.md): more removes than adds
+		# less one is allowed, an add never matched is not; the loop
+		# devices below show what is really attached.
 		n=$(($(hotplug_calls | grep -c "^add $be\$") -
 		    $(hotplug_calls | grep -c "^remove $be\$")))
-		[ "$n" = 1 ] || echo "dom$s: hotplug adds less removes: $n, want 1"
+		[ "$n" -le 1 ] ||
+			echo "dom$s: hotplug adds less removes: $n, want at most 1"
 		[ "$(xenstore-read "$be/state")" = 4 ] ||
 			echo "dom$s: vbd state $(xenstore-read "$be/state" 2>&1)"
 	done
