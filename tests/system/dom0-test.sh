@@ -22,6 +22,8 @@ TRACE=/var/log/xen/xenstored-trace.log
 WORK=/tmp/system-test
 VDEV=hdc DEVID=5632 ISO=/srv/iso
 GUEST=systest
+# Each kind of change is timed this many times, by xl and by xen-cdromd.
+ROUNDS=${SYSTEM_ROUNDS:-5}
 
 n=0 failed=0
 mkdir -p "$WORK"
@@ -116,19 +118,33 @@ CFG
 	timeout "$T" qmp.py "$QMPQ" drive "ide-$DEVID"
 }
 
-# guest_idle: the guest's vCPU time stops growing: SeaBIOS is done with
-# the CD drive and the boot sector halts, so the guest touches the drive
-# no more (SeaBIOS probing it would close its tray under a change).
+# guest_idle: the guest's vCPU is mostly idle (its timer still wakes it,
+# which costs under TCG): SeaBIOS is done with the CD drive and the boot
+# sector halts, so the guest touches the drive no more (SeaBIOS probing
+# it could close its tray under a change).
 guest_idle() {
-	local last=x cur i
-	for ((i = 0; i < T / 3; i++)); do
+	local last cur i
+	last=$(xl vcpu-list "$D" | awk 'NR == 2 { print $6 }')
+	for ((i = 0; i < T / 5; i++)); do
+		sleep 5
 		cur=$(xl vcpu-list "$D" | awk 'NR == 2 { print $6 }')
-		[ "$cur" = "$last" ] && { echo "vCPU time $cur s"; return 0; }
+		echo "vCPU time $cur s"
+		awk -v a="$last" -v b="$cur" 'BEGIN { exit !(b - a < 1) }' &&
+		    return 0
 		last=$cur
-		sleep 3
 	done
-	echo "vCPU time still growing: $cur s"
 	return 1
+}
+
+# converged PATH: the daemon's request ends done with PATH in QEMU.
+converged() {
+	local i
+	for ((i = 0; i < T; i++)); do
+		[ "$(xenstore-read "/local/domain/$D/cdrom-request/$VDEV/state")" = "done" ] &&
+		    medium_is "$1" >/dev/null 2>&1 && break
+		sleep 1
+	done
+	request_done "$1" && medium_is "$1"
 }
 
 # snapshot: what xl, xenstore and QEMU say about the drive.
@@ -165,33 +181,88 @@ trace_mark() {
 	wc -l <"$TRACE"
 }
 
-# trace_count FROM: the requests xenstored received since line FROM,
-# the watch events it sent and the connections opened.
+# trace_count FROM: what xenstored saw since line FROM, as five numbers:
+# the requests it received, those of the connections opened since (the
+# client: xl or xen-cdrom), those of the daemon's connections
+# ($DAEMON_CONNS), those of everyone else (QEMU's qdisk backend...), and
+# the watch events it sent.
 trace_count() {
-	tail -n +"$(($1 + 1))" "$TRACE" | awk '
-		/^IN /                 { req++ }
+	tail -n +"$(($1 + 1))" "$TRACE" | awk -v daemon=" ${DAEMON_CONNS:-} " '
+		/^CREATE connection/   { new[$3] = 1 }
+		/^IN /                 { req++
+					 if ($2 in new) cl++
+					 else if (index(daemon, " " $2 " ")) dm++
+					 else ot++ }
 		/^OUT .*WATCH_EVENT/   { ev++ }
-		/^CREATE /             { conn++ }
-		END { printf "%d requests, %d watch events, %d connections\n",
-		      req, ev, conn }'
+		END { printf "%d %d %d %d %d\n", req, cl, dm, ot, ev }'
 }
 
-# change WHO NAME CMD...: runs one change, timed and traced, records its
-# figures in $WORK/figures and its snapshot in $WORK/NAME.snap.
+# trace_ops FROM: those requests by type.
+trace_ops() {
+	tail -n +"$(($1 + 1))" "$TRACE" | awk '
+		/^IN / { for (i = 3; i <= NF; i++)
+			     if ($i ~ /^[A-Z_]+$/) { type[$i]++; break } }
+		END { for (t in type) printf "%s %d, ", t, type[t]; print "" }'
+}
+
+# daemon_conns FROM: the connections opened since line FROM and still
+# open: the daemon's, when FROM is just before it started.
+daemon_conns() {
+	tail -n +"$(($1 + 1))" "$TRACE" | awk '
+		/^CREATE connection/  { open[$3] = 1 }
+		/^DESTROY connection/ { delete open[$3] }
+		END { for (c in open) printf "%s ", c }'
+}
+
+# change WHO KIND NAME CMD...: runs one change, timed and traced, records
+# its figures in $WORK/figures ("WHO KIND NAME MS" and trace_count's
+# numbers), the first of each WHO and KIND's requests by type and
+# connection in $WORK/ops-WHO-KIND, and its snapshot in $WORK/NAME.snap.
 change() {
-	local who=$1 name=$2 t0 t1 mark rc=0
-	shift 2
+	local who=$1 kind=$2 name=$3 t0 t1 mark rc=0
+	shift 3
 	mark=$(trace_mark)
 	t0=$(now_ms)
 	timeout "$T" "$@" || rc=$?
 	t1=$(now_ms)
-	# The daemon's and QEMU's last writes may trail the client's exit.
+	# QEMU's and xenstored's last words may trail the client's exit.
 	sleep 1
-	printf '%-12s %-22s %6d ms  %s\n' "$who" "$name" $((t1 - t0)) \
-	    "$(trace_count "$mark")" >>"$WORK/figures"
+	echo "$who $kind $name $((t1 - t0)) $(trace_count "$mark")" \
+	    >>"$WORK/figures"
+	[ -e "$WORK/ops-$who-$kind" ] ||
+		trace_ops "$mark" >"$WORK/ops-$who-$kind"
 	snapshot >"$WORK/$name.snap" 2>&1 || rc=1
 	cat "$WORK/$name.snap"
 	return "$rc"
+}
+
+# side_by_side: the median wall time, requests and watch events of each
+# kind of change, xl's beside xen-cdromd's.
+side_by_side() {
+	local kind who
+	echo "req: all xenstore requests (client + daemon + others, e.g. QEMU)"
+	printf '%-7s | %-40s | %-40s\n' change "xl cd-insert/cd-eject" \
+	    "xen-cdrom + xen-cdromd"
+	for kind in eject insert; do
+		printf '%-7s' "$kind"
+		for who in xl xen-cdromd; do
+			awk -v who="$who" -v kind="$kind" '
+			    $1 == who && $2 == kind {
+				n++; ms[n] = $4; rq[n] = $5; cl[n] = $6
+				dm[n] = $7; ot[n] = $8; ev[n] = $9 }
+			    function med(a,  i, j, t) {
+				for (i = 1; i <= n; i++)
+				    for (j = i + 1; j <= n; j++)
+					if (a[j] < a[i]) {
+					    t = a[i]; a[i] = a[j]; a[j] = t }
+				return a[int((n + 1) / 2)] }
+			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev",
+				      med(ms), med(rq), med(cl), med(dm),
+				      med(ot), med(ev) }' \
+			    "$WORK/figures"
+		done
+		echo
+	done
 }
 
 # same A B: the two snapshots agree.
@@ -200,6 +271,8 @@ same() {
 }
 
 daemon_up() {
+	local mark
+	mark=$(trace_mark)
 	xen-cdromd --foreground --log-level debug \
 	    >"$WORK/cdromd.log" 2>&1 </dev/null &
 	echo $! >"$WORK/cdromd.pid"
@@ -211,6 +284,9 @@ daemon_up() {
 		sleep 0.1
 	done
 	xenstore-ls -fp "/local/domain/$D/cdrom-request"
+	DAEMON_CONNS=$(daemon_conns "$mark")
+	echo "the daemon's xenstore connections: $DAEMON_CONNS"
+	[ -n "$DAEMON_CONNS" ] &&
 	[ "$(xenstore-read "/local/domain/$D/cdrom-request/$VDEV/medium")" = \
 	    "$ISO/a.iso" ]
 }
@@ -261,36 +337,51 @@ check "the guest boots its boot sector and idles" guest_idle
 echo "# guest idle $(($(now_ms) - t0)) ms after xl create"
 check "the guest's drive holds a.iso" medium_is "$ISO/a.iso"
 
-# The baseline: xl.
-check "xl cd-eject empties the drive" \
-    change "xl" eject-xl xl cd-eject "$D" "$VDEV"
-check "QEMU's drive is empty after xl cd-eject" medium_is ""
-check "xl cd-insert puts b.iso in" \
-    change "xl" insert-xl xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
-check "QEMU's drive holds b.iso after xl cd-insert" medium_is "$ISO/b.iso"
-check "xl cd-insert puts a.iso back" \
-    change "xl" back-xl xl cd-insert "$D" "$VDEV" "$ISO/a.iso"
+# The baseline: xl, ROUNDS times eject, insert b.iso, insert a.iso back.
+for ((r = 1; r <= ROUNDS; r++)); do
+	check "xl cd-eject empties the drive (round $r)" \
+	    change xl eject "eject-xl-$r" xl cd-eject "$D" "$VDEV"
+	check "QEMU's drive is empty after xl cd-eject" medium_is ""
+	check "xl cd-insert puts b.iso in" \
+	    change xl insert "insert-xl-$r" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
+	check "QEMU's drive holds b.iso after xl cd-insert" \
+	    medium_is "$ISO/b.iso"
+	check "xl cd-insert puts a.iso back" \
+	    change xl insert "back-xl-$r" xl cd-insert "$D" "$VDEV" "$ISO/a.iso"
+	check "QEMU's drive holds a.iso again" medium_is "$ISO/a.iso"
+done
 
-# The same changes through xen-cdromd.
+# The same changes through xen-cdromd, each compared with xl's first.
 check "xen-cdromd adopts the guest's drive with a.iso in it" daemon_up
-check "xen-cdrom eject: done" \
-    change "xen-cdromd" eject-cdromd xen-cdrom eject "$D" "$VDEV"
-check "the request ends done with no medium" request_done ""
-check "QEMU's drive is empty after xen-cdromd's eject" medium_is ""
-check "xl block-list, xenstore and QEMU as after xl cd-eject" \
-    same eject-xl eject-cdromd
-check "xen-cdrom insert b.iso: done" \
-    change "xen-cdromd" insert-cdromd xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
-check "the request ends done with b.iso" request_done "$ISO/b.iso"
-check "QEMU's drive holds b.iso after xen-cdromd's insert" medium_is "$ISO/b.iso"
-check "xl block-list, xenstore and QEMU as after xl cd-insert" \
-    same insert-xl insert-cdromd
-check "xen-cdrom insert a.iso: done" \
-    change "xen-cdromd" back-cdromd xen-cdrom insert "$D" "$VDEV" "$ISO/a.iso"
-check "the same state as xl's way back to a.iso" same back-xl back-cdromd
-check "xl cd-insert still works after xen-cdromd's changes" \
-    change "xl" after-cdromd xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
-check "QEMU's drive holds b.iso after that" medium_is "$ISO/b.iso"
+for ((r = 1; r <= ROUNDS; r++)); do
+	check "xen-cdrom eject: done (round $r)" \
+	    change xen-cdromd eject "eject-cdromd-$r" \
+	    xen-cdrom eject "$D" "$VDEV"
+	check "the request ends done with no medium" request_done ""
+	check "QEMU's drive is empty after xen-cdromd's eject" medium_is ""
+	check "xl block-list, xenstore and QEMU as after xl cd-eject" \
+	    same eject-xl-1 "eject-cdromd-$r"
+	check "xen-cdrom insert b.iso: done" \
+	    change xen-cdromd insert "insert-cdromd-$r" \
+	    xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
+	check "the request ends done with b.iso" request_done "$ISO/b.iso"
+	check "QEMU's drive holds b.iso after xen-cdromd's insert" \
+	    medium_is "$ISO/b.iso"
+	check "xl block-list, xenstore and QEMU as after xl cd-insert" \
+	    same insert-xl-1 "insert-cdromd-$r"
+	check "xen-cdrom insert a.iso: done" \
+	    change xen-cdromd insert "back-cdromd-$r" \
+	    xen-cdrom insert "$D" "$VDEV" "$ISO/a.iso"
+	check "the same state as xl's way back to a.iso" \
+	    same back-xl-1 "back-cdromd-$r"
+done
+
+# The request in xenstore is what the daemon converges to: a medium
+# changed behind its back by xl is replaced by its target again, once
+# xl has given libxl's device lock back.
+check "xl cd-insert b.iso beside xen-cdromd: xl succeeds" \
+    change xl beside "beside-xl" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
+check "xen-cdromd puts its target, a.iso, back in" converged "$ISO/a.iso"
 check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning" \
     daemon_down
 
@@ -302,8 +393,14 @@ else
 	    "/usr/lib/xen*/boot); see docs/testing.md"
 fi
 
-echo "# figures: wall time (client start to exit, done) and xenstore traffic per change"
+echo "# figures: every change (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events)"
 sed 's/^/# figure /' "$WORK/figures"
+echo "# figures: medians over $ROUNDS rounds (inserts: b.iso and a.iso back)"
+side_by_side | sed 's/^/# figure /'
+for f in "$WORK"/ops-*; do
+	echo "# xenstore requests of the first ${f##*/ops-}, by type:"
+	sed 's/^/#   /' "$f"
+done
 echo "# xen-cdromd log:"
 sed 's/^/#   /' "$WORK/cdromd.log"
 check "the guest is destroyed" timeout "$T" xl destroy "$D"
