@@ -199,13 +199,16 @@ wakeups() {
 	    awk '{ n += $3 } END { print n + 0 }'
 }
 
-# The daemon's xenstored connection, as xenstored's trace names it: the
-# one that lists libxl's vbds of dom3 after a write there (the trace was
-# off when it connected).
+# The daemon's xenstored connection, as xenstored's trace names it (the
+# trace was off when it connected): the one that reads dom3's target
+# after a tool rewrites it with the same value, which the protocol says
+# the daemon reads and ignores.
 daemon_conn() {
-	"$XB" writes 1 /libxl/3/device/vbd/5632/bench-note >/dev/null &&
+	local t
+	t=$(xenstore-read /local/domain/3/cdrom-request/hdc/target) &&
+	    xenstore-write /local/domain/3/cdrom-request/hdc/target "$t" &&
 	    sleep 0.3 &&
-	    grep -a '^IN .* DIRECTORY (/libxl/3/device/vbd' \
+	    grep -a '^IN .* READ (/local/domain/3/cdrom-request/hdc/target' \
 		"$HOSTDIR/log/xenstored.trace" | tail -n 1 | awk '{ print $2 }'
 }
 
