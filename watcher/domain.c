@@ -23,6 +23,7 @@
 #include "domain.h"
 #include "drive.h"
 #include "log.h"
+#include "loop.h"
 #include "number.h"
 #include "store.h"
 
@@ -34,6 +35,7 @@ struct domain {
 	int dm_domid;		/* 0, or the stub domain running its QEMU */
 	struct drive *drives;
 	bool drives_known;	/* discovery has run with a device model up */
+	struct loop_timer *scan;	/* a look at the drives is due */
 	struct domain *next;
 };
 
@@ -134,6 +136,7 @@ domain_forget(struct domain *dom)
 	for (pp = &domains; *pp != dom; pp = &(*pp)->next)
 		;
 	*pp = dom->next;
+	loop_timer_del(dom->scan);
 	domain_watch(dom, false);
 	domain_watch_stub_dm(dom, false);
 	while ((d = dom->drives) != NULL) {
@@ -348,6 +351,53 @@ domain_request_event(struct domain *dom, const char *path)
 		reject_unknown(dom, vdev);
 }
 
+/*
+ * An event in libxl's vbd records that can change what drives the
+ * domain has: a vbd record itself (added, removed) or its backend key.
+ * Its other keys (params and type, which the daemon writes itself on
+ * every change) say nothing new.
+ */
+static bool
+vbd_event_matters(int domid, const char *path)
+{
+	char dir[XS_PATH_MAX];
+	const char *key;
+	size_t n;
+
+	if (path_libxl_vbd_dir(dir, domid) == -1)
+		return true;
+	n = strlen(dir);
+	if (strncmp(path, dir, n) != 0 || path[n] != '/')
+		return true;
+	key = strchr(path + n + 1, '/');
+	return key == NULL || strcmp(key + 1, "backend") == 0;
+}
+
+static void
+domain_scan(void *ctx)
+{
+	struct domain *dom = ctx;
+
+	dom->scan = NULL;
+	domain_find_drives(dom);
+	domain_check_requests(dom);
+}
+
+/*
+ * Events about a domain's vbds or device model come in bursts (libxl
+ * writes a vbd as a dozen keys; the watches fire at once when set; our
+ * own params writes echo back): each burst asks for one look, taken
+ * once the events read so far have been handled.
+ */
+static void
+domain_scan_soon(struct domain *dom)
+{
+	if (dom->scan != NULL)
+		return;
+	if ((dom->scan = loop_timer_add(0, domain_scan, dom)) == NULL)
+		domain_scan(dom);
+}
+
 int
 domain_watch_event(const char *path, const char *token)
 {
@@ -364,10 +414,12 @@ domain_watch_event(const char *path, const char *token)
 		domain_request_event(dom, path);
 		break;
 	case WATCH_VBDS:
+		if (vbd_event_matters(domid, path))
+			domain_scan_soon(dom);
+		break;
 	case WATCH_DM:
 	case WATCH_DM_DOMID:
-		domain_find_drives(dom);
-		domain_check_requests(dom);
+		domain_scan_soon(dom);
 		break;
 	case WATCH_STUB_VBD:
 		for (d = dom->drives; d != NULL; d = d->next)

@@ -42,6 +42,12 @@ enum stub_wait {
 
 /* At most this many fdsets are freed after one eject. */
 #define DRIVE_STALE_FDSETS 8
+/*
+ * A vbd's xenstore paths ("/local/domain/0/backend/qdisk/3/5632") are
+ * a few dozen bytes; a drive whose vbd names a longer one is refused.
+ * Held inline, they keep a drive small: a host has thousands.
+ */
+#define DRIVE_PATH_MAX 128
 
 struct drive {
 	int domid;
@@ -54,9 +60,9 @@ struct drive {
 	 * in dom0, the stub domain's for QEMU in a stub domain (frontend
 	 * then names the stub domain's frontend).
 	 */
-	char backend[XS_PATH_MAX];
-	char frontend[XS_PATH_MAX];
-	char libxl[XS_PATH_MAX];	/* libxl's record of that vbd */
+	char backend[DRIVE_PATH_MAX];
+	char frontend[DRIVE_PATH_MAX];
+	char libxl[DRIVE_PATH_MAX];	/* libxl's record of that vbd */
 	bool qdisk;			/* params carry a "format:" prefix */
 
 	enum drive_state state;		/* as last read or written */
@@ -64,10 +70,11 @@ struct drive {
 	/*
 	 * "FORMAT:TARGET" of the request the change in progress serves, and
 	 * of the one that failed last: a request that differs from the
-	 * failed one is tried without being rewritten.
+	 * failed one is tried without being rewritten.  Allocated; NULL
+	 * for none.
 	 */
-	char goal[TARGET_MAX + 16];
-	char failed[TARGET_MAX + 16];
+	char *goal;
+	char *failed;
 	bool seen;			/* domain rescans: still present? */
 
 	/* The step in progress, if busy. */
@@ -90,7 +97,7 @@ struct drive {
 
 	/* The image opened for the request being carried out. */
 	int image_fd;
-	char image_target[TARGET_MAX + 1];
+	char *image_target;		/* allocated; NULL when none is open */
 
 	struct drive *next;
 };
