@@ -49,6 +49,23 @@ check() {
 	report "$rc" "$desc" "$WORK/out"
 }
 
+# known DESCRIPTION REASON CMD...: a check of something known not to
+# work yet: a failure is reported as TAP's "# TODO REASON" and counted
+# apart (run.sh prints how many), a pass as any other.
+known() {
+	local desc=$1 reason=$2 rc=0
+	shift 2
+	"$@" >"$WORK/out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		report 0 "$desc"
+		return 0
+	fi
+	n=$((n + 1))
+	echo "not ok $n - $desc # TODO $reason"
+	tail -n 10 "$WORK/out" | sed 's/^/#   /'
+	return 1
+}
+
 finish() {
 	echo "1..$n"
 	echo "$((n - failed)) passed, $failed failed"
@@ -134,6 +151,40 @@ guest_idle() {
 		last=$cur
 	done
 	return 1
+}
+
+# xl_remembers PATH: libxl's view of the guest's configuration (xl list
+# -l, which is also what a reboot of the guest starts from) has PATH
+# ("" for none) in the drive.
+xl_remembers() {
+	local got
+	got=$(timeout "$T" xl list -l "$D" | jq -r --arg v "$VDEV" \
+	    '.[0].config.disks[] | select(.vdev == $v) | .pdev_path // ""')
+	echo "xl list -l: $VDEV holds \"$got\""
+	[ "$got" = "$1" ]
+}
+
+# rebooted_with PATH: after a reset of the guest, which xl turns into a
+# reboot (a new domain from libxl's stored configuration), the new
+# domain's drive holds PATH.
+rebooted_with() {
+	local old=$D new='' i
+	timeout "$T" xl trigger "$D" reset || return 1
+	for ((i = 0; i < T; i++)); do
+		new=$(xl domid "$GUEST" 2>/dev/null) && [ "$new" != "$old" ] &&
+		    break
+		sleep 1
+	done
+	[ -n "$new" ] && [ "$new" != "$old" ] || return 1
+	D=$new QMP=/var/run/xen/qmp-libxl-$new
+	QMPQ=/var/run/xen/qmp-libxenstat-$new
+	for ((i = 0; i < T; i++)); do
+		[ -S "$QMPQ" ] && break
+		sleep 1
+	done
+	[ -S "$QMPQ" ] || QMPQ=$QMP
+	echo "the guest is domain $D now"
+	medium_is "$1"
 }
 
 # converged PATH: the daemon's request ends done with PATH in QEMU.
@@ -346,6 +397,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    change xl insert "insert-xl-$r" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
 	check "QEMU's drive holds b.iso after xl cd-insert" \
 	    medium_is "$ISO/b.iso"
+	check "xl list -l shows b.iso after xl cd-insert" \
+	    xl_remembers "$ISO/b.iso"
 	check "xl cd-insert puts a.iso back" \
 	    change xl insert "back-xl-$r" xl cd-insert "$D" "$VDEV" "$ISO/a.iso"
 	check "QEMU's drive holds a.iso again" medium_is "$ISO/a.iso"
@@ -369,6 +422,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    medium_is "$ISO/b.iso"
 	check "xl block-list, xenstore and QEMU as after xl cd-insert" \
 	    same insert-xl-1 "insert-cdromd-$r"
+	known "xl list -l shows b.iso, as after xl cd-insert" \
+	    "xen-cdromd leaves libxl's stored domain configuration (userdata libxl-json) as it was" \
+	    xl_remembers "$ISO/b.iso"
 	check "xen-cdrom insert a.iso: done" \
 	    change xen-cdromd insert "back-cdromd-$r" \
 	    xen-cdrom insert "$D" "$VDEV" "$ISO/a.iso"
@@ -382,6 +438,11 @@ done
 check "xl cd-insert b.iso beside xen-cdromd: xl succeeds" \
     change xl beside "beside-xl" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
 check "xen-cdromd puts its target, a.iso, back in" converged "$ISO/a.iso"
+check "xen-cdrom insert b.iso before a reboot: done" \
+    xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
+known "a reboot keeps b.iso in the drive, as after xl cd-insert" \
+    "xen-cdromd leaves libxl's stored domain configuration (userdata libxl-json) as it was" \
+    rebooted_with "$ISO/b.iso"
 check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning" \
     daemon_down
 

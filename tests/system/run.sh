@@ -86,8 +86,10 @@ tr -d '\r' <"$log" | sed 's/^(d0) //' >"$out/console.log"
 grep -E '^(ok|not ok) |^#' "$out/console.log" || true
 
 passed=$(grep -cE '^ok ' "$out/console.log" || true)
-failed=$(grep -cE '^not ok ' "$out/console.log" || true)
-n=$((passed + failed + 1))
+# TAP's "not ok ... # TODO": known not to work yet, counted apart.
+todo=$(grep -cE '^not ok .* # TODO ' "$out/console.log" || true)
+failed=$(($(grep -cE '^not ok ' "$out/console.log" || true) - todo))
+n=$((passed + failed + todo + 1))
 if [ -n "$ended" ] && grep -qE '^[0-9]+ passed, [0-9]+ failed$' \
     "$out/console.log"; then
 	echo "ok $n - the test in dom0 ran to its end"
@@ -102,5 +104,7 @@ fi
 echo "system-test: image $((t_image - t_start))s," \
     "boot to first result $(( ${first:-$t_end} - t_image ))s," \
     "total $((t_end - t_start))s"
+[ "$todo" = 0 ] ||
+	echo "system-test: $todo known problem(s), not ok with # TODO above"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
