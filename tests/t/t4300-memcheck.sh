@@ -300,7 +300,7 @@ fi
 # daemon_processes: the pids of every process running the daemon's
 # binary for this host: the daemon and any child it forked.
 daemon_processes() {
-	pgrep -f -- "--qmp-dir $QMPDIR" || true
+	pgrep -f -- "^[^ ]*xen-cdromd[^ ]* --foreground --qmp-dir $QMPDIR" || true
 }
 
 test_expect_success 'a lock-waiting child keeps no other lock: kill -9 frees them all' '
