@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,7 +80,7 @@ static void devlock_child_done(void *ctx, pid_t pid, int status);
 static void
 devlock_try(struct devlock *l)
 {
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (l->fd != -1)
 		close(l->fd);
@@ -104,12 +105,25 @@ devlock_try(struct devlock *l)
 	}
 	log_debug("%s is held; waiting for it", l->path);
 	fault_point("child start:", "the wait for %s", l->path);
+	parent = getpid();
 	if ((pid = fork()) == -1) {
 		devlock_finish(l, errno);
 		return;
 	}
 	if (pid == 0) {
-		/* Only async-signal-safe calls here: we forked a threaded process. */
+		/*
+		 * Only async-signal-safe calls here: we forked a threaded
+		 * process.  The child keeps no descriptor but the one it
+		 * locks, and dies with us: a killed daemon's child would
+		 * otherwise keep the daemon's other locks, the one it waits
+		 * for among them, and wait forever.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		if (l->fd > 3)
+			close_range(3, (unsigned)l->fd - 1, 0);
+		close_range((unsigned)l->fd + 1, ~0U, 0);
 		while (flock(l->fd, LOCK_EX) == -1)
 			if (errno != EINTR)
 				_exit(1);

@@ -150,7 +150,9 @@ waiting_for(const struct drive *d)
 	case STUB_CONNECTED:
 		return "the stub domain to connect its vbd";
 	case STUB_FDSET:
-		if (d->cmd == CMD_NONE)
+		/* QEMU has answered a query already: the stub is late. */
+		if (d->cmd == CMD_NONE ||
+		    (d->cmd == CMD_QUERY_FDSETS && d->recheck_ms > 0))
 			return "the stub domain's add-fd";
 		break;
 	case STUB_START:
