@@ -87,6 +87,14 @@ request_read(struct drive *d, struct request *rq)
 		if (rq->invalid == NULL)
 			rq->invalid = "format is not one of raw, qcow2, vhd, qed";
 	}
+	/*
+	 * A stub domain's QEMU reads the medium through its PV disk, which
+	 * a loop device in dom0 backs: the image's bytes, so raw only.
+	 */
+	if (rq->invalid == NULL && d->dm_domid != 0 && rq->target[0] != '\0' &&
+	    rq->format != FORMAT_RAW)
+		rq->invalid = "a drive whose QEMU runs in a stub domain takes "
+		    "raw images only";
 	if (read_leaf(d, "eject", buf, sizeof(buf)) == 1)
 		rq->eject = eject_requested(buf);
 	if (read_leaf(d, "state", buf, sizeof(buf)) == 1)

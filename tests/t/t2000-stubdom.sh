@@ -169,6 +169,21 @@ test_expect_success 'and a retry once it does converges, leaking no fdset' '
 	stub_converged "$A"
 '
 
+test_expect_success 'a qcow2 image is refused: the stub reads raw bytes' '
+	make_qcow2 "$HOSTDIR/c.qcow2" &&
+	adds=$(calls add) &&
+	request 3 hdc "$HOSTDIR/c.qcow2" qcow2 &&
+	wait_error 3 hdc &&
+	expect_eq "a drive whose QEMU runs in a stub domain takes raw images only" \
+	    "$(drive_read 3 hdc error)" error &&
+	sleep 0.5 &&
+	drive_is 3 hdc error &&
+	expect_eq "$A" "$(xenstore-read "$BE/params")" "S'\''s backend params" &&
+	expect_eq "$adds" "$(calls add)" "hotplug adds" &&
+	request 3 hdc "$B" raw &&
+	stub_converged "$B"
+'
+
 test_expect_success 'Xen'\''s own block script attaches and detaches loop devices' '
 	[ -x /etc/xen/scripts/block ] || {
 		echo "skipped: /etc/xen/scripts/block is not installed"
