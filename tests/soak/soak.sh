@@ -380,18 +380,28 @@ for e in "${DRIVES[@]}"; do
 	drive_divergence $e >>"$DIVERGENCES"
 done
 
+# qemu_block_all D: QEMU's query-block of guest D, as JSON.
+qemu_block_all() {
+	qmp_test "$1" query-block
+}
+
 # leftovers_divergence: what the faults left behind, one line each:
-# fdsets beyond one per medium (dom0) or per drive (stub), vbds beyond
-# one per drive, a hotplug add never removed, a daemon's child left
-# behind, loop devices beyond one per stub-domain drive.
+# fdsets not holding a drive's medium (dom0) or beyond one per drive
+# (stub), vbds beyond one per drive, a hotplug add never removed, a
+# daemon's child left behind, loop devices beyond one per stub-domain
+# drive.
 leftovers_divergence() {
 	local d s n want be devid loops
 	for ((g = 0; g < GUESTS; g++)); do
-		d=$((10 + g)) want=0
-		[ -n "${WANT[$d hdc]}" ] && want=$((want + 1))
-		[ -n "${WANT[$d hdd]}" ] && want=$((want + 1))
-		n=$(qemu_fdsets "$d" | jq length)
-		[ "$n" = "$want" ] || echo "dom$d: $n fdsets in QEMU, want $want"
+		# Each fdset is the medium of a drive (one QEMU opened from its
+		# command line has none).
+		d=$((10 + g))
+		n=$(qemu_fdsets "$d" | jq -c '[.[]["fdset-id"]] | sort')
+		want=$(qemu_block_all "$d" | jq -c '[.[].inserted.file // "" |
+		    select(startswith("/dev/fdset/")) |
+		    ltrimstr("/dev/fdset/") | tonumber] | sort')
+		[ "$n" = "$want" ] ||
+			echo "dom$d: fdsets $n in QEMU, drives' media in fdsets $want"
 		n=$(xenstore-list "/local/domain/0/backend/qdisk/$d" | wc -l)
 		[ "$n" = 2 ] || echo "dom$d: $n qdisk vbds, want 2"
 	done
