@@ -102,9 +102,10 @@ test_expect_success 'a failed request stays failed across restarts until rewritt
 	wait_error 3 hdc &&
 	make_iso "$ISO/later.iso" &&
 	for _ in 1 2 3; do
+		n=$(host_lines cdromd.log "dom 3 hdc: adopted") &&
 		cdromd_stop &&
 		cdromd_start --config "$HOSTDIR/cdromd.conf" &&
-		wait_for "grep -q \"dom 3 hdc: adopted\" \"$HOSTDIR/log/cdromd.log\"" &&
+		wait_for "host_more_lines cdromd.log \"dom 3 hdc: adopted\" $n" &&
 		sleep 0.5 &&
 		if ! drive_is 3 hdc error; then
 			show_drive 3 hdc

@@ -171,9 +171,13 @@ test_expect_success 'and the hung script is killed' '
 	wait_for "[ -z \"\$(hung_scripts)\" ]" 5
 '
 
+# A rewrite made while no daemon watches cannot be told from the failed
+# request it repeats: the retry waits until the new daemon has the drive.
 test_expect_success 'a retry with a working script converges' '
 	cdromd_stop &&
+	n=$(host_lines cdromd.log "dom 7 hdc: adopted") &&
 	start_daemon &&
+	wait_for "host_more_lines cdromd.log \"dom 7 hdc: adopted\" $n" &&
 	request 7 hdc "$B" raw &&
 	wait_done 7 hdc "$B" &&
 	loop=$(qemu_medium 7 hdc) &&
