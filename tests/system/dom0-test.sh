@@ -187,15 +187,26 @@ rebooted_with() {
 	medium_is "$1"
 }
 
-# converged PATH: the daemon's request ends done with PATH in QEMU.
-converged() {
-	local i
-	for ((i = 0; i < T; i++)); do
-		[ "$(xenstore-read "/local/domain/$D/cdrom-request/$VDEV/state")" = "done" ] &&
-		    medium_is "$1" >/dev/null 2>&1 && break
+# beside_settled: after xl changed the medium behind the daemon's back,
+# whatever the daemon makes of it (the contract leaves it open: it may
+# put its target back, or leave xl's medium in), the drive ends whole:
+# the request is not half-way and QEMU holds what the vbd's params name.
+beside_settled() {
+	local req=/local/domain/$D/cdrom-request/$VDEV end st be params
+	end=$((SECONDS + T))
+	# Time for the daemon to notice, if it does.
+	sleep 15
+	while [ "$SECONDS" -lt "$end" ]; do
+		st=$(xenstore-read "$req/state")
+		[ "$st" = "done" ] || [ "$st" = "error" ] && break
 		sleep 1
 	done
-	request_done "$1" && medium_is "$1"
+	be=$(xenstore-read "/libxl/$D/device/vbd/$DEVID/backend") || return 1
+	params=$(xenstore-read "$be/params") || return 1
+	BESIDE="request state $st, target \"$(xenstore-read "$req/target")\", medium \"$(xenstore-read "$req/medium")\"; vbd params \"$params\""
+	echo "$BESIDE"
+	[ "$st" = "done" ] || [ "$st" = "error" ] || return 1
+	medium_is "${params#aio:}"
 }
 
 # snapshot: what xl, xenstore and QEMU say about the drive.
@@ -432,12 +443,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    same back-xl-1 "back-cdromd-$r"
 done
 
-# The request in xenstore is what the daemon converges to: a medium
-# changed behind its back by xl is replaced by its target again, once
-# xl has given libxl's device lock back.
+# xl beside the daemon: both take libxl's device lock, so they never
+# interleave; what the daemon then does about a medium it did not put in
+# is reported, not prescribed.
 check "xl cd-insert b.iso beside xen-cdromd: xl succeeds" \
     change xl beside "beside-xl" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
-check "xen-cdromd puts its target, a.iso, back in" converged "$ISO/a.iso"
+BESIDE=
+check "after that the drive is whole: QEMU holds what the vbd names" \
+    beside_settled
+echo "# beside xl: $BESIDE"
 check "xen-cdrom insert b.iso before a reboot: done" \
     xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
 known "a reboot keeps b.iso in the drive, as after xl cd-insert" \
