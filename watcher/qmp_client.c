@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,8 @@ struct qmp_conn {
 	size_t out_len, out_off;
 	int out_fd;
 
-	char in[QMP_LINE_MAX];
 	size_t in_len;
+	char in[QMP_LINE_MAX];	/* last: qmp_open() leaves it uncleared */
 };
 
 static unsigned last_id;
@@ -123,8 +124,11 @@ qmp_open(const char *path, qmp_reply_fn *fn, void *ctx)
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	/* All but the 64 KiB line buffer, which in_len says is empty. */
+	if ((c = malloc(sizeof(*c))) == NULL)
 		return NULL;
+	memset(c, 0, offsetof(struct qmp_conn, in));
+	c->in_len = 0;
 	c->fn = fn;
 	c->ctx = ctx;
 	c->cmd_fd = c->out_fd = -1;
