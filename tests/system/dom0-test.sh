@@ -154,37 +154,14 @@ guest_idle() {
 }
 
 # xl_remembers PATH: libxl's view of the guest's configuration (xl list
-# -l, which is also what a reboot of the guest starts from) has PATH
-# ("" for none) in the drive.
+# -l; libxl_retrieve_domain_configuration, from which a reboot of the
+# guest builds the new domain too) has PATH ("" for none) in the drive.
 xl_remembers() {
 	local got
 	got=$(timeout "$T" xl list -l "$D" | jq -r --arg v "$VDEV" \
 	    '.[0].config.disks[] | select(.vdev == $v) | .pdev_path // ""')
 	echo "xl list -l: $VDEV holds \"$got\""
 	[ "$got" = "$1" ]
-}
-
-# rebooted_with PATH: after a reset of the guest, which xl turns into a
-# reboot (a new domain from libxl's stored configuration), the new
-# domain's drive holds PATH.
-rebooted_with() {
-	local old=$D new='' i
-	timeout "$T" xl trigger "$D" reset || return 1
-	for ((i = 0; i < T; i++)); do
-		new=$(xl domid "$GUEST" 2>/dev/null) && [ "$new" != "$old" ] &&
-		    break
-		sleep 1
-	done
-	[ -n "$new" ] && [ "$new" != "$old" ] || return 1
-	D=$new QMP=/var/run/xen/qmp-libxl-$new
-	QMPQ=/var/run/xen/qmp-libxenstat-$new
-	for ((i = 0; i < T; i++)); do
-		[ -S "$QMPQ" ] && break
-		sleep 1
-	done
-	[ -S "$QMPQ" ] || QMPQ=$QMP
-	echo "the guest is domain $D now"
-	medium_is "$1"
 }
 
 # beside_settled: after xl changed the medium behind the daemon's back,
@@ -452,11 +429,6 @@ BESIDE=
 check "after that the drive is whole: QEMU holds what the vbd names" \
     beside_settled
 echo "# beside xl: $BESIDE"
-check "xen-cdrom insert b.iso before a reboot: done" \
-    xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
-known "a reboot keeps b.iso in the drive, as after xl cd-insert" \
-    "xen-cdromd leaves libxl's stored domain configuration (userdata libxl-json) as it was" \
-    rebooted_with "$ISO/b.iso"
 check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning" \
     daemon_down
 
