@@ -346,7 +346,7 @@ domain_request_event(struct domain *dom, const char *path)
 		return;
 	}
 	if ((d = drive_find(dom, vdev)) != NULL)
-		drive_update(d, leaf[0] != '\0' ? leaf : NULL);
+		drive_request_event(d, leaf[0] != '\0' ? leaf : NULL);
 	else if (dom->drives_known)
 		reject_unknown(dom, vdev);
 }

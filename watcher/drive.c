@@ -789,6 +789,28 @@ drive_update(struct drive *d, const char *leaf)
 	drive_step(d, &rq);
 }
 
+static void
+drive_update_due(void *ctx)
+{
+	struct drive *d = ctx;
+	bool rewritten = d->rewritten;
+
+	d->update = NULL;
+	d->rewritten = false;
+	drive_update(d, rewritten ? "target" : NULL);
+}
+
+void
+drive_request_event(struct drive *d, const char *leaf)
+{
+	if (leaf != NULL &&
+	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
+		d->rewritten = true;
+	if (d->update == NULL &&
+	    (d->update = loop_timer_add(0, drive_update_due, d)) == NULL)
+		drive_update_due(d);
+}
+
 void
 drive_continue(struct drive *d)
 {
@@ -982,6 +1004,7 @@ drive_free(struct drive *d)
 	if (d->dm_domid != 0)
 		stub_watch(d, false);
 	step_end(d);
+	loop_timer_del(d->update);
 	lock_release(d);
 	image_close(d);
 	free(d->goal);

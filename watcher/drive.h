@@ -67,6 +67,8 @@ struct drive {
 
 	enum drive_state state;		/* as last read or written */
 	bool retry;			/* target or format rewritten: retry */
+	struct loop_timer *update;	/* a burst of request events to read */
+	bool rewritten;			/* ... among them target or format */
 	/*
 	 * "FORMAT:TARGET" of the request the change in progress serves, and
 	 * of the one that failed last: a request that differs from the
@@ -116,6 +118,13 @@ struct drive *drive_adopt(int domid, int dm_domid, const char *vdev,
  * target or format is what lets a failed request be tried again.
  */
 void drive_update(struct drive *d, const char *leaf);
+/*
+ * A watch event on the drive's request node leaf: one drive_update()
+ * for a burst of them (a tool writes target and format together; a
+ * transition writes state, error and medium), taken once the events
+ * read so far are handled.
+ */
+void drive_request_event(struct drive *d, const char *leaf);
 
 /* Something changed in the stub domain's vbd: a waiting step looks. */
 void drive_vbd_event(struct drive *d);
