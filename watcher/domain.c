@@ -355,7 +355,7 @@ domain_request_event(struct domain *dom, const char *path)
  * An event in libxl's vbd records that can change what drives the
  * domain has: a vbd record itself (added, removed) or its backend key.
  * Its other keys (params and type, which the daemon writes itself on
- * every change) say nothing new.
+ * every change) need no scan, only a look at the drives.
  */
 static bool
 vbd_event_matters(int domid, const char *path)
@@ -416,6 +416,9 @@ domain_watch_event(const char *path, const char *token)
 	case WATCH_VBDS:
 		if (vbd_event_matters(domid, path))
 			domain_scan_soon(dom);
+		else	/* params: ours, or another toolstack's (xl cd-insert) */
+			for (d = dom->drives; d != NULL; d = d->next)
+				drive_request_event(d, NULL);
 		break;
 	case WATCH_DM:
 	case WATCH_DM_DOMID:

@@ -117,6 +117,19 @@ test_expect_success 'a target written during a change wins' '
 	    select(startswith(\"qcow2:$Q\"))] | length")" "fdsets of hdc"
 '
 
+# The request is what the drive must hold: a medium another toolstack
+# puts in behind the daemon's back (xl cd-insert's QMP command and
+# params) is taken out again, and medium never names what is not there.
+test_expect_success 'a medium changed behind the daemon goes back to the request' '
+	qmp_test 3 blockdev-change-medium \
+	    "{\"id\":\"ide-5632\",\"filename\":\"$A\",\"format\":\"raw\"}" \
+	    >/dev/null &&
+	xenstore-write "$BE/params" "aio:$A" "$LX/params" "aio:$A" &&
+	wait_for "[ \"\$(qemu_medium 3 hdc)\" = \"$Q\" ]" &&
+	wait_done 3 hdc "$Q" &&
+	params_are "qcow2:$Q"
+'
+
 test_expect_success 'the daemon is still running' '
 	daemon_alive
 '
