@@ -91,7 +91,7 @@ settled() {
 
 # A guest may write eject as fast as its ring goes: each write is one
 # watch event, and the daemon must answer each at a small, fixed cost
-# (here at most 0.5 ms of CPU; about 0.02 ms is typical), end on an empty
+# (here at most 0.5 ms of CPU; 0.02-0.06 ms is typical), end on an empty
 # drive, and then go quiet.
 FLOOD=5000
 test_expect_success "an eject flood of $FLOOD writes costs bounded CPU and converges" '
