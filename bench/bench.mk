@@ -8,7 +8,7 @@
 # Each prints the table on stdout and leaves bench/results/bench.csv,
 # the latency samples and bench/results/latency.png.  The rows run on
 # the embedded test host (tests/host/host.sh): real xenstored and QEMU.
-# bench/install-deps.sh adds what the benchmarks need beyond make deps
+# scripts/install-deps.sh then adds what the benchmarks need beyond make deps
 # (gnuplot, valgrind).
 
 BENCH_SRCS = bench/xcd-bench.c bench/qmp-sim.c bench/bench-util.c
@@ -20,7 +20,7 @@ $(BENCH_BIN): $(BENCH_SRCS) bench/bench-util.h tests/host/xshim.h $(BUILD)/libpr
 	$(CC) $(ALL_CFLAGS) -Itests/host -o $@ $(BENCH_SRCS) $(BUILD)/libprotocol.a $(XEN_LIBS)
 
 bench-deps: deps
-	@bench/install-deps.sh
+	@scripts/install-deps.sh gnuplot-nox valgrind
 
 bench: bench-deps
 	$(MAKE) all $(BENCH_BIN)

@@ -3,7 +3,7 @@
 # bench/plot.sh SAMPLES.csv OUT.png TITLE: draws the latency
 # distributions of bench/run.sh's samples ("series,ms" lines) as one
 # cumulative distribution per series on a log time axis, with gnuplot
-# (bench/install-deps.sh installs it).
+# (make bench installs it).
 
 set -eu
 

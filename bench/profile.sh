@@ -28,7 +28,7 @@ fail() {
 }
 
 command -v callgrind_control >/dev/null ||
-	fail "valgrind is not installed (bench/install-deps.sh)"
+	fail "valgrind is not installed (make profile installs it)"
 trap 'host_stop' EXIT
 # shellcheck disable=SC2119 # a new temporary directory
 host_start >/dev/null || fail "the test host did not start"

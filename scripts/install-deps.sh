@@ -1,12 +1,16 @@
 #!/bin/sh
-# Installs, with apt-get, the Debian 12 packages that building and testing
-# xen-cdromd need, and only those not there yet.  Run as root or with sudo.
+# Installs, with apt-get, Debian 12 packages, and only those not there
+# yet.  Run as root or with sudo.
+#
+#	scripts/install-deps.sh			what building and testing need
+#	scripts/install-deps.sh PACKAGE...	those (make bench, system-test)
 set -eu
 
 packages="gcc make pkg-config libxen-dev libjsmn-dev xen-utils-4.17
 xenstore-utils qemu-system-x86 qemu-utils socat jq util-linux clang
 libclang-rt-14-dev man-db groff-base shellcheck dpkg-dev debhelper
-fakeroot lintian nasm"
+fakeroot lintian nasm valgrind"
+[ $# -gt 0 ] && packages="$*"
 
 missing=
 for p in $packages; do

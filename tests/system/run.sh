@@ -26,7 +26,7 @@ skip() {
 }
 
 command -v "$qemu" >/dev/null ||
-	skip "no $qemu on this machine (tests/system/install-deps.sh installs it)"
+	skip "no $qemu on this machine (make system-test installs it)"
 for f in xen-cdromd xen-cdrom; do
 	[ -x "$build/$f" ] || { echo "system-test: no $build/$f" >&2; exit 2; }
 done

@@ -11,7 +11,8 @@ SYSTEM_CACHE ?= $(HOME)/.cache/xen-cdromd/system
 # debootstrap.
 system-deps:
 	@scripts/install-deps.sh
-	@tests/system/install-deps.sh
+	@scripts/install-deps.sh debootstrap cpio qemu-system-x86 coreutils \
+	    gzip tar
 
 system-test: system-deps $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
 	SYSTEM_CACHE=$(SYSTEM_CACHE) tests/system/run.sh $(BUILD)
