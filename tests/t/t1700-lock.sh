@@ -21,6 +21,15 @@ lock_file() {
 	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.libxl-device-changes-lock"
 }
 
+# hold_lock D: holds D's lock as xl does while it changes a device,
+# until a file "release" appears; returns once the lock is held.
+hold_lock() {
+	rm -f locked release &&
+	(flock "$(lock_file "$1")" sh -c "touch locked
+	    while [ ! -e release ]; do sleep 0.05; done" &) &&
+	wait_for "[ -e locked ]"
+}
+
 test_expect_success 'setup: two guests, and the daemon' '
 	hvm_guest_create 3 hdc "$A" &&
 	hvm_guest_create 4 hdc "$A" &&
@@ -30,10 +39,7 @@ test_expect_success 'setup: two guests, and the daemon' '
 '
 
 test_expect_success 'a change waits while libxl holds the domain'\''s lock' '
-	lock=$(lock_file 3) &&
-	(flock "$lock" sh -c "touch locked; while [ ! -e release ]; do
-	    sleep 0.05; done" &) &&
-	wait_for "[ -e locked ]" &&
+	hold_lock 3 &&
 	request 3 hdc "$B" raw &&
 	wait_for "drive_is 3 hdc ejecting" &&
 	request 4 hdc "$B" raw &&
@@ -62,11 +68,7 @@ test_expect_success 'an image swapped for a symlink mid-change: QEMU gets the fi
 	mkdir -p "$ISO" && make_iso "$ISO/swap.iso" && make_iso "$HOSTDIR/outside.iso" &&
 	printf "allowed-dir = %s\n" "$ISO" >"$HOSTDIR/cdromd.conf" &&
 	cdromd_stop && cdromd_start --config "$HOSTDIR/cdromd.conf" &&
-	rm -f locked release &&
-	lock=$(lock_file 3) &&
-	(flock "$lock" sh -c "touch locked; while [ ! -e release ]; do
-	    sleep 0.05; done" &) &&
-	wait_for "[ -e locked ]" &&
+	hold_lock 3 &&
 	request 3 hdc "$ISO/swap.iso" raw &&
 	wait_for "drive_is 3 hdc ejecting" &&
 	mv "$ISO/swap.iso" "$ISO/checked.iso" &&
