@@ -16,7 +16,8 @@ SOAK_VALGRIND ?= 1
 
 .PHONY: soak
 # Both parts run even if the first fails; either failing fails make.
-soak: all
+soak: deps
+	$(MAKE) all
 	@rc=0; \
 	BUILD=$(BUILD) SOAK_CHANGES=$(SOAK_CHANGES) \
 	    $(if $(SOAK_SEED),SOAK_SEED=$(SOAK_SEED)) \
