@@ -323,7 +323,7 @@ domain_check_requests(struct domain *dom)
 	char **vdevs;
 
 	for (d = dom->drives; d != NULL; d = d->next)
-		drive_update(d, NULL);
+		drive_update(d, false);
 	if (!dom->drives_known || path_request_dir(path, dom->domid) == -1)
 		return;
 	vdevs = store_list(XBT_NULL, path, &n);

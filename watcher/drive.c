@@ -752,7 +752,7 @@ answer_eject(struct drive *d)
 }
 
 void
-drive_update(struct drive *d, const char *leaf)
+drive_update(struct drive *d, bool rewritten)
 {
 	char key[REQUEST_KEY_MAX];
 	struct request rq;
@@ -767,8 +767,7 @@ drive_update(struct drive *d, const char *leaf)
 	 * try the failed one again; one made during a change is read by
 	 * the change itself.
 	 */
-	if (rq.state == DRIVE_ERROR && leaf != NULL &&
-	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
+	if (rq.state == DRIVE_ERROR && rewritten)
 		d->retry = true;
 	if (rq.eject) {
 		answer_eject(d);
@@ -797,7 +796,7 @@ drive_update_due(void *ctx)
 
 	d->update = NULL;
 	d->rewritten = false;
-	drive_update(d, rewritten ? "target" : NULL);
+	drive_update(d, rewritten);
 }
 
 void

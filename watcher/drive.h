@@ -113,11 +113,11 @@ struct drive *drive_adopt(int domid, int dm_domid, const char *vdev,
 
 /*
  * Level-triggered: re-reads the request and the drive's state and runs
- * the one step that follows.  leaf is the node a watch named
- * ("target", ...), or NULL: it is only a hint, except that a rewrite of
- * target or format is what lets a failed request be tried again.
+ * the one step that follows.  rewritten: target or format was written
+ * since the last look, which is what lets a failed request be tried
+ * again.
  */
-void drive_update(struct drive *d, const char *leaf);
+void drive_update(struct drive *d, bool rewritten);
 /*
  * A watch event on the drive's request node leaf: one drive_update()
  * for a burst of them (a tool writes target and format together; a

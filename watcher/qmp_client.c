@@ -128,7 +128,6 @@ qmp_open(const char *path, qmp_reply_fn *fn, void *ctx)
 	if ((c = malloc(sizeof(*c))) == NULL)
 		return NULL;
 	memset(c, 0, offsetof(struct qmp_conn, in));
-	c->in_len = 0;
 	c->fn = fn;
 	c->ctx = ctx;
 	c->cmd_fd = c->out_fd = -1;
