@@ -15,7 +15,7 @@ CC      ?= cc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
 CSTD     = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Iprotocol
+           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Iprotocol -Icommon
 ifeq ($(SANITIZE),1)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
            -fno-omit-frame-pointer
@@ -24,6 +24,8 @@ ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SANFLAGS)
 XEN_LIBS   = -lxenstore -lxentoollog
 
 PROTOCOL_SRCS = $(wildcard protocol/*.c)
+# What the programs that talk to xenstored share (common/xs.h).
+COMMON_SRCS   = $(wildcard common/*.c)
 # fault.c is only in the fault-injecting test build (watcher/fault.h).
 WATCHER_SRCS  = $(filter-out watcher/fault.c,$(wildcard watcher/*.c))
 UNIT_SRCS     = $(wildcard tests/unit/test-*.c)
@@ -31,6 +33,7 @@ SHIM_SRC      = tests/host/xsshim.c
 HOST_SRCS     = $(filter-out $(SHIM_SRC),$(wildcard tests/host/*.c))
 
 PROTOCOL_OBJS = $(PROTOCOL_SRCS:%.c=$(BUILD)/%.o)
+COMMON_OBJS   = $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 WATCHER_OBJS  = $(WATCHER_SRCS:%.c=$(BUILD)/%.o)
 FAULTS_OBJS   = $(WATCHER_SRCS:%.c=$(BUILD)/faults/%.o) \
                 $(BUILD)/faults/watcher/fault.o
@@ -41,34 +44,37 @@ SHIM_SO       = $(BUILD)/tests/host/xsshim.so
 .PHONY: all check demo deps clean test-unit test-host
 all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
 
-$(BUILD)/%.o: %.c $(wildcard protocol/*.h watcher/*.h)
+$(BUILD)/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The same daemon with fault points that can crash it, for the tests only.
-$(BUILD)/faults/%.o: %.c $(wildcard protocol/*.h watcher/*.h)
+$(BUILD)/faults/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DXCD_FAULTS -c -o $@ $<
 
-$(BUILD)/xen-cdromd-faults: $(FAULTS_OBJS) $(BUILD)/libprotocol.a
+$(BUILD)/xen-cdromd-faults: $(FAULTS_OBJS) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
 
 $(BUILD)/libprotocol.a: $(PROTOCOL_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/xen-cdromd: $(WATCHER_OBJS) $(BUILD)/libprotocol.a
+$(BUILD)/libcommon.a: $(COMMON_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/xen-cdromd: $(WATCHER_OBJS) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
 
-$(BUILD)/xen-cdrom: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/libprotocol.a
+$(BUILD)/xen-cdrom: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libprotocol.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libprotocol.a
+	$(CC) $(ALL_CFLAGS) -DSRCDIR='"$(CURDIR)"' -o $@ $< $(BUILD)/libprotocol.a
 
-$(BUILD)/tests/host/%: tests/host/%.c $(wildcard tests/host/*.h) $(BUILD)/libprotocol.a
+$(BUILD)/tests/host/%: tests/host/%.c $(wildcard tests/host/*.h common/*.h) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libprotocol.a $(XEN_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcommon.a $(BUILD)/libprotocol.a $(XEN_LIBS)
 
 # The shim is preloaded into Debian's xenstored, which is not built with
 # the sanitizers' runtime: it never takes SANFLAGS.

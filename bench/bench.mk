@@ -15,9 +15,9 @@ BENCH_SRCS = bench/xcd-bench.c bench/qmp-sim.c bench/bench-util.c
 BENCH_BIN  = $(BUILD)/bench/xcd-bench
 
 .PHONY: bench bench-quick profile bench-deps
-$(BENCH_BIN): $(BENCH_SRCS) bench/bench-util.h tests/host/xshim.h $(BUILD)/libprotocol.a
+$(BENCH_BIN): $(BENCH_SRCS) bench/bench-util.h tests/host/xshim.h $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/host -o $@ $(BENCH_SRCS) $(BUILD)/libprotocol.a $(XEN_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/host -o $@ $(BENCH_SRCS) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a $(XEN_LIBS)
 
 bench-deps: deps
 	@scripts/install-deps.sh gnuplot-nox valgrind

@@ -1,6 +1,6 @@
 /*
- * A drive's state names, as the contract writes them into
- * cdrom-request/VDEV/state.
+ * A drive's states: their names, as the contract writes them into
+ * cdrom-request/VDEV/state, and the edges allowed between them.
  */
 #include <stddef.h>
 #include <string.h>
@@ -42,4 +42,29 @@ drive_state_parse(const char *s, enum drive_state *out)
 		}
 	}
 	return -1;
+}
+
+/*
+ * Row: from; column: to, in enum order (ejecting, detaching, attaching,
+ * changing, done, error).  A change runs down the diagonal above;
+ * the other edges are a step finding the work done already (-> done),
+ * or finding that the request or the drive changed under it and
+ * planning again (-> detaching, -> ejecting).
+ */
+static const bool transitions[DRIVE_ERROR + 1][DRIVE_ERROR + 1] = {
+	/*                 ej     det    att    chg    done   err */
+	[DRIVE_EJECTING]  = { false, true,  false, false, true,  true },
+	[DRIVE_DETACHING] = { false, false, true,  false, false, true },
+	[DRIVE_ATTACHING] = { false, true,  false, true,  true,  true },
+	[DRIVE_CHANGING]  = { true,  true,  false, false, true,  true },
+	[DRIVE_DONE]      = { true,  false, false, false, true,  true },
+	[DRIVE_ERROR]     = { true,  false, false, false, true,  true },
+};
+
+bool
+drive_transition_allowed(enum drive_state from, enum drive_state to)
+{
+	if ((unsigned)from > DRIVE_ERROR || (unsigned)to > DRIVE_ERROR)
+		return false;
+	return transitions[from][to];
 }

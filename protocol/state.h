@@ -5,6 +5,8 @@
 #ifndef PROTOCOL_STATE_H
 #define PROTOCOL_STATE_H
 
+#include <stdbool.h>
+
 enum drive_state {
 	DRIVE_EJECTING,
 	DRIVE_DETACHING,
@@ -17,5 +19,12 @@ enum drive_state {
 const char *drive_state_name(enum drive_state s);
 /* -1 for anything that is not exactly one of the six names. */
 int drive_state_parse(const char *s, enum drive_state *out);
+
+/*
+ * The state machine's edges: may a drive in state from move to to?
+ * Every state may end in error; docs/design.md draws the same table,
+ * and a unit test holds the two together.
+ */
+bool drive_transition_allowed(enum drive_state from, enum drive_state to);
 
 #endif

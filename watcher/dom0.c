@@ -1,8 +1,9 @@
 /*
- * The steps of a change whose QEMU runs in dom0, after the eject:
- * detaching and attaching move the guest's vbd params and libxl's
- * record as xl cd-eject / xl cd-insert leave them, and changing hands
- * QEMU the image as a descriptor through an fdset.
+ * A drive whose QEMU runs in dom0: the steps of a change after the
+ * eject.  detaching and attaching move the guest's vbd params and
+ * libxl's record as xl cd-eject / xl cd-insert leave them, and changing
+ * hands QEMU the image as a descriptor through an fdset.  The machine
+ * reaches them through dom0_drive_ops, at the end.
  */
 #include <sys/stat.h>
 
@@ -15,64 +16,70 @@
 #include "step.h"
 #include "store.h"
 
-/* Writes the vbd's params, in the backend and in libxl's record. */
-static bool
-params_write(struct drive *d, const struct request *rq, bool empty)
-{
-	char value[TARGET_MAX + 16], path[XS_PATH_MAX], type[32];
-	xs_transaction_t t;
+struct params_change {
+	const struct drive *d;
+	const char *value;
+};
 
-	if (empty)
+static int
+params_put(xs_transaction_t t, void *ctx)
+{
+	const struct params_change *pc = ctx;
+	const struct drive *d = pc->d;
+	char path[XS_PATH_MAX], type[32];
+
+	/* libxl checks that its record is there before writing it. */
+	if (path_child(path, d->libxl, "frontend") == -1 ||
+	    !store_exists(t, path)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (path_child(path, d->backend, "type") == -1 ||
+	    !store_read(t, path, type, sizeof(type)))
+		snprintf(type, sizeof(type), "%s", d->qdisk ? "qdisk" : "phy");
+	if (path_child(path, d->backend, "params") == -1 ||
+	    !store_write(t, path, pc->value) ||
+	    path_child(path, d->libxl, "params") == -1 ||
+	    !store_write(t, path, pc->value) ||
+	    path_child(path, d->libxl, "type") == -1 ||
+	    !store_write(t, path, type))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
+/*
+ * Writes the vbd's params, in the backend and in libxl's record: the
+ * request's medium, or empty (req NULL).
+ */
+static bool
+params_write(struct drive *d, const struct request *req)
+{
+	char value[TARGET_MAX + 16];
+	struct params_change pc = { d, value };
+
+	if (req == NULL)
 		value[0] = '\0';
 	else if (d->qdisk)
 		snprintf(value, sizeof(value), "%s:%s",
-		    format_libxl_prefix(rq->format), rq->target);
+		    format_libxl_prefix(req->format), req->target);
 	else
-		snprintf(value, sizeof(value), "%s", rq->target);
-	for (;;) {
-		if ((t = store_begin()) == XBT_NULL)
-			return false;
-		/* libxl checks that its record is there before writing it. */
-		if (path_child(path, d->libxl, "frontend") == -1 ||
-		    !store_exists(t, path)) {
-			store_abort(t);
-			errno = ENOENT;
-			return false;
-		}
-		if (path_child(path, d->backend, "type") == -1 ||
-		    !store_read(t, path, type, sizeof(type)))
-			snprintf(type, sizeof(type), "%s", d->qdisk ? "qdisk" : "phy");
-		if (path_child(path, d->backend, "params") == -1 ||
-		    !store_write(t, path, value) ||
-		    path_child(path, d->libxl, "params") == -1 ||
-		    !store_write(t, path, value) ||
-		    path_child(path, d->libxl, "type") == -1 ||
-		    !store_write(t, path, type))
-			goto fail;
-		if (store_commit(t))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-fail:
-	store_abort(t);
-	return false;
+		snprintf(value, sizeof(value), "%s", req->target);
+	return store_tx(params_put, &pc) == XS_TX_COMMIT;
 }
 
-bool
-dom0_params_clear(struct drive *d)
+/* A failed change left QEMU empty: so is the vbd, as xl leaves it. */
+static bool
+dom0_change_failed(struct drive *d)
 {
-	struct request rq;
-
-	memset(&rq, 0, sizeof(rq));
-	return params_write(d, &rq, true);
+	return params_write(d, NULL);
 }
 
 /* detaching: the vbd no longer names a medium. */
-void
-dom0_detaching(struct drive *d, const struct request *rq)
+static void
+dom0_detaching(struct drive *d, const struct drive_view *v)
 {
-	if (!params_write(d, rq, true)) {
+	(void)v;
+	if (!params_write(d, NULL)) {
 		drive_fail(d, "cannot write the vbd's params: %s",
 		    strerror(errno));
 		return;
@@ -81,9 +88,10 @@ dom0_detaching(struct drive *d, const struct request *rq)
 }
 
 /* attaching: the vbd names the new medium; an eject ends here. */
-void
-dom0_attaching(struct drive *d, const struct request *rq)
+static void
+dom0_attaching(struct drive *d, const struct drive_view *v)
 {
+	const struct request *rq = &v->req;
 	char err[1024];
 
 	if (rq->invalid != NULL) {
@@ -98,19 +106,12 @@ dom0_attaching(struct drive *d, const struct request *rq)
 		drive_fail(d, "%s", err);
 		return;
 	}
-	if (!params_write(d, rq, false)) {
+	if (!params_write(d, rq)) {
 		drive_fail(d, "cannot write the vbd's params: %s",
 		    strerror(errno));
 		return;
 	}
 	drive_transition(d, DRIVE_CHANGING, NULL, NULL);
-}
-
-/* The opaque our fdsets carry, as libxl spells it: "FORMAT:PATH". */
-static void
-fdset_opaque(const struct request *rq, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s:%s", format_name(rq->format), rq->target);
 }
 
 /*
@@ -135,20 +136,19 @@ image_driver(int fd, enum image_format format)
  * confirm with query-block.  A drive found already holding it (a
  * daemon stopped after the change) is only confirmed.
  */
-void
-dom0_changing(struct drive *d, const struct request *rq,
+static void
+dom0_changing(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
-	char line[QMP_CMD_MAX], opaque[TARGET_MAX + 16], err[1024];
+	const struct request *rq = &v->req;
+	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX], err[1024];
 	struct qmp_block blk;
 	unsigned id = qmp_next_id();
 
 	switch (d->cmd) {
 	case CMD_NONE:
 		/* A newer request arrived after attaching: attach that one. */
-		if (rq->invalid != NULL || rq->target[0] == '\0' ||
-		    strcmp(rq->params_path, rq->target) != 0 ||
-		    rq->params_format != rq->format) {
+		if (!request_attached(rq, &v->vbd)) {
 			log_info("dom %d %s: request changed, re-planning",
 			    d->domid, d->vdev);
 			drive_transition(d, DRIVE_DETACHING, NULL, NULL);
@@ -159,25 +159,25 @@ dom0_changing(struct drive *d, const struct request *rq,
 			drive_fail(d, "%s", err);
 			return;
 		}
-		drive_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
+		step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
-		if (!drive_block(d, reply, &blk))
+		if (fail_if_no_block(d, reply, &blk))
 			return;
 		if (blk.inserted) {
 			d->new_fdset = qmp_fdset_of_file(blk.file);
-			drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
+			step_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 			return;
 		}
 		d->force_tray = tray_force(d, &blk);
-		fdset_opaque(rq, opaque, sizeof(opaque));
-		drive_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line,
+		request_key(opaque, sizeof(opaque), rq);
+		step_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line,
 		    sizeof(line), id, opaque), id, d->image_fd);
 		return;
 	case CMD_QUERY_FDSETS:
-		if (qmp_refused(d, reply, "query-fdsets"))
+		if (fail_if_refused(d, reply, "query-fdsets"))
 			return;
-		fdset_opaque(rq, opaque, sizeof(opaque));
+		request_key(opaque, sizeof(opaque), rq);
 		if (d->new_fdset >= 0 &&
 		    qmp_fdsets_find(reply->ret, opaque) == d->new_fdset) {
 			drive_transition(d, DRIVE_DONE, rq->target, NULL);
@@ -189,20 +189,20 @@ dom0_changing(struct drive *d, const struct request *rq,
 		drive_transition(d, DRIVE_EJECTING, NULL, NULL);
 		return;
 	case CMD_ADD_FD:
-		if (qmp_refused(d, reply, "add-fd"))
+		if (fail_if_refused(d, reply, "add-fd"))
 			return;
 		if (!qmp_add_fd_result(reply->ret, &d->new_fdset)) {
 			drive_fail(d, "malformed add-fd reply");
 			return;
 		}
-		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
+		step_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
 		    sizeof(line), id, d->devid, d->new_fdset,
 		    image_driver(d->image_fd, rq->format), d->force_tray), id,
 		    -1);
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:
-		step_change_medium_reply(d, rq, reply);
+		step_change_medium_reply(d, v, reply);
 		return;
 	case CMD_EJECT:
 	case CMD_REMOVE_FD:
@@ -210,3 +210,36 @@ dom0_changing(struct drive *d, const struct request *rq,
 		return;
 	}
 }
+
+/* The guest's own vbd, in dom0's backend directory, names the medium. */
+static bool
+dom0_vbd_paths(struct drive *d, const char *backend, const char *libxl)
+{
+	d->qdisk = strstr(backend, "/backend/qdisk/") != NULL;
+	return drive_path_set(d->backend, backend) &&
+	    drive_path_set(d->libxl, libxl);
+}
+
+/* libxl's spelling: "aio:/x.iso" (qdisk), "/x.iso" (phy), "" (empty). */
+static bool
+dom0_params_parse(const struct drive *d, const char *params,
+    struct vbd_params *vbd)
+{
+	const char *path;
+
+	(void)d;
+	if (params_parse(params, &vbd->format, &path) == -1)
+		return false;
+	snprintf(vbd->path, sizeof(vbd->path), "%s", path);
+	return true;
+}
+
+const struct drive_ops dom0_drive_ops = {
+	.name = "dom0",
+	.vbd_paths = dom0_vbd_paths,
+	.params_parse = dom0_params_parse,
+	.detaching = dom0_detaching,
+	.attaching = dom0_attaching,
+	.changing = dom0_changing,
+	.change_failed = dom0_change_failed,
+};

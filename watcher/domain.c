@@ -279,12 +279,31 @@ domain_find_drives(struct domain *dom)
 	dom->drives_known = true;
 }
 
+struct rejection {
+	int domid;
+	const char *vdev, *error;
+};
+
+static int
+rejection_write(xs_transaction_t t, void *ctx)
+{
+	const struct rejection *r = ctx;
+	char path[XS_PATH_MAX];
+
+	if (path_request_node(path, r->domid, r->vdev, "state") == -1 ||
+	    !store_write(t, path, "error") ||
+	    path_request_node(path, r->domid, r->vdev, "error") == -1 ||
+	    !store_write(t, path, r->error))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
 /* A request for a vdev that is not one of the domain's CD-ROM drives. */
 static void
 reject_unknown(struct domain *dom, const char *vdev)
 {
 	char path[XS_PATH_MAX], state[16], error[128];
-	xs_transaction_t t;
+	struct rejection r = { dom->domid, vdev, error };
 
 	if (path_request_node(path, dom->domid, vdev, "state") == -1)
 		return;
@@ -298,19 +317,8 @@ reject_unknown(struct domain *dom, const char *vdev)
 	snprintf(error, sizeof(error), "%s is not an emulated CD-ROM drive of "
 	    "domain %d", vdev, dom->domid);
 	log_warnx("dom %d %s: %s", dom->domid, vdev, error);
-	for (;;) {
-		if ((t = store_begin()) == XBT_NULL)
-			return;
-		if (path_request_node(path, dom->domid, vdev, "state") == -1 ||
-		    !store_write(t, path, "error") ||
-		    path_request_node(path, dom->domid, vdev, "error") == -1 ||
-		    !store_write(t, path, error)) {
-			store_abort(t);
-			return;
-		}
-		if (store_commit(t) || errno != EAGAIN)
-			return;
-	}
+	if (store_tx(rejection_write, &r) == -1)
+		log_warn("dom %d %s: writing the error", dom->domid, vdev);
 }
 
 /* Looks at every request of the domain: the level-triggered sweep. */

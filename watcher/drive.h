@@ -13,9 +13,10 @@
 #include "vdev.h"
 
 struct devlock;
-struct hotplug;
+struct drive_ops;
 struct loop_timer;
 struct qmp_conn;
+struct stub_step;
 
 /* The QMP command a drive is waiting on, so its step knows what came back. */
 enum drive_cmd {
@@ -27,17 +28,6 @@ enum drive_cmd {
 	CMD_ADD_FD,
 	CMD_CHANGE_MEDIUM,
 	CMD_CONFIRM,		/* query-block again: did the change take? */
-};
-
-/* What a stub domain step is waiting for, between watch firings. */
-enum stub_wait {
-	STUB_START,		/* nothing yet: the step starts */
-	STUB_CLOSED,		/* the vbd's backend to reach Closed */
-	STUB_REMOVE_SCRIPT,	/* the hotplug script's "remove" */
-	STUB_INITWAIT,		/* the new backend to reach InitWait */
-	STUB_ADD_SCRIPT,	/* the hotplug script's "add" */
-	STUB_CONNECTED,		/* the backend to reach Connected */
-	STUB_FDSET,		/* the stub domain's add-fd */
 };
 
 /* At most this many fdsets are freed after one eject. */
@@ -52,6 +42,8 @@ enum stub_wait {
 struct drive {
 	int domid;
 	int dm_domid;			/* where QEMU runs: 0, or a stub domain */
+	/* What differs by where QEMU runs: chosen once, at adoption. */
+	const struct drive_ops *ops;
 	char vdev[VDEV_NAME_MAX];
 	int devid;
 	int disk_index;			/* hdc: 2; the seed's fdset is 8000 + it */
@@ -88,10 +80,8 @@ struct drive {
 	bool force_tray;		/* the guest locked the empty drive's tray */
 	int stale_fdsets[DRIVE_STALE_FDSETS];
 	int n_stale_fdsets;
-	enum stub_wait wait;
-	struct hotplug *hotplug;
-	struct loop_timer *recheck;	/* the next look for the stub's fdset */
-	unsigned recheck_ms;
+	/* A stub domain drive's waits (stubdom.c); NULL for QEMU in dom0. */
+	struct stub_step *stub;
 
 	/* libxl's device lock: held from a change's first step to its end. */
 	struct devlock *lock;

@@ -1,7 +1,9 @@
 /*
- * What the step functions share: drive.c runs the state machine, and
- * the steps that differ by where QEMU runs live in dom0.c and
- * stubdom.c.  Only these three files include this header.
+ * What the state machine and the steps share: one look at a drive's
+ * nodes, the table of what differs by where QEMU runs, and the steps'
+ * plumbing.  drive.c runs the machine; dom0.c and stubdom.c are the two
+ * kinds of drive; view.c, step_qmp.c and adopt.c serve them.  Only the
+ * daemon's drive files include this header.
  */
 #ifndef WATCHER_STEP_H
 #define WATCHER_STEP_H
@@ -10,91 +12,121 @@
 #include <stddef.h>
 
 #include "drive.h"
+#include "plan.h"
 #include "qmp.h"
 
-/* What cdrom-request/VDEV and the vbd say, read afresh for each step. */
-struct request {
-	bool has_target;		/* no target node: nothing asked */
-	char target[TARGET_MAX + 1];
-	const char *invalid;		/* why the request cannot be served */
-	enum image_format format;
-	bool eject;
-	bool has_state;
-	enum drive_state state;
-	char medium[TARGET_MAX + 1];
-	/* The vbd's params: what the toolstack records as inserted. */
-	bool has_params;
-	enum image_format params_format;
-	char params_path[TARGET_MAX + 1];
+/* What one look at xenstore found for a drive, read afresh per step. */
+struct drive_view {
+	struct request req;		/* cdrom-request/VDEV: target, format, eject */
+	struct progress prog;		/* cdrom-request/VDEV: state, medium */
+	struct vbd_params vbd;		/* the vbd's params */
 };
 
-/* drive.c: the transition function and the steps' plumbing. */
+/*
+ * A kind of drive: what differs between QEMU in dom0 and QEMU in a
+ * stub domain, chosen once at adoption.  As xenbus reaches blkback only
+ * through its struct xenbus_driver, the machine (drive.c), adoption and
+ * the view reach a kind only through this table.  A NULL hook means
+ * the kind has nothing to do there.
+ */
+struct drive_ops {
+	const char *name;		/* for the log: "dom0", "stub domain" */
+	/* The drive keeps a vbd even when empty (a missing one is a change
+	 * cut short), and serves raw images only. */
+	bool vbd_always_present;
+	bool raw_only;
+
+	/* Sets d->backend, frontend and libxl; false if one is too long. */
+	bool (*vbd_paths)(struct drive *d, const char *backend,
+	    const char *libxl);
+	/* The medium a vbd's params name; false if they cannot be read. */
+	bool (*params_parse)(const struct drive *d, const char *params,
+	    struct vbd_params *vbd);
+	/* Starts and stops looking after the drive (the kind's watches). */
+	bool (*start)(struct drive *d);
+	void (*stop)(struct drive *d);
+
+	/* The steps after the eject, called as drive.c says. */
+	void (*detaching)(struct drive *d, const struct drive_view *v);
+	void (*attaching)(struct drive *d, const struct drive_view *v);
+	void (*changing)(struct drive *d, const struct drive_view *v,
+	    const struct qmp_msg *reply);
+
+	/* Is the fdset one the kind made for this drive (freed on eject)? */
+	bool (*fdset_is_drives)(const struct drive *d, int fdset_id,
+	    const char *opaque);
+	/* A change failed and left QEMU empty: make the vbd say so. */
+	bool (*change_failed)(struct drive *d);
+	/* Ends the kind's part of the step in progress (scripts, timers). */
+	void (*step_end)(struct drive *d);
+	/* What the step waits for, for a timeout's words; NULL: QEMU. */
+	const char *(*waiting_for)(const struct drive *d);
+	/* Does the step in progress wait on the vbd's own nodes? */
+	bool (*waits_on_vbd)(const struct drive *d);
+};
+
+extern const struct drive_ops dom0_drive_ops;
+extern const struct drive_ops stub_drive_ops;
+
+/* drive.c: the machine. */
 void drive_transition(struct drive *d, enum drive_state to,
     const char *medium, const char *error);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Reads the request again and runs the step of the drive's state. */
+/* Ends the step in progress and gives back the lock, writing nothing. */
+void drive_stop(struct drive *d);
+/* Looks again and runs the step of the drive's state. */
 void drive_continue(struct drive *d);
+/* A QMP reply (NULL: the connection failed, err says why) for the step. */
+void drive_reply(struct drive *d, const struct qmp_msg *reply,
+    const char *err);
 /* Marks the drive busy and starts the step's step-timeout timer. */
 void step_begin(struct drive *d);
-/* The drive holds what is asked: in QEMU (medium) and in the vbd. */
-bool request_satisfied(const struct drive *d, const struct request *rq);
-/* Opens (once) the image rq names, under the path policy. */
-bool image_ensure(struct drive *d, const struct request *rq, char *err,
+/* Opens (once) the image req names, under the path policy. */
+bool image_ensure(struct drive *d, const struct request *req, char *err,
     size_t errlen);
-/* Sends a command on the step's QMP connection; replies come back to
- * the step function of the drive's state, with d->cmd = cmd. */
-void drive_qmp(struct drive *d, enum drive_cmd cmd, const char *line,
-    int len, unsigned id, int fd);
-void drive_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
-/* Fails the step if reply is a QMP error; true if it was. */
-bool qmp_refused(struct drive *d, const struct qmp_msg *reply,
-    const char *what);
+void image_close(struct drive *d);
+
+/* adopt.c: copies path into a drive's DRIVE_PATH_MAX slot, if it fits. */
+bool drive_path_set(char *slot, const char *path);
+
+/* eject.c: the first step of every change; reply as for changing. */
+void step_ejecting(struct drive *d, const struct drive_view *v,
+    const struct qmp_msg *reply);
+
+/* view.c: one look at the drive's nodes; false if there is none to take. */
+bool drive_view_read(struct drive *d, struct drive_view *v);
+/* The vbd's params as the kind reads them; false if unreadable. */
+bool vbd_params_read(const struct drive *d, struct vbd_params *vbd);
+
 /*
- * Like qmp_refused, but a refusal because the guest has locked the tray
- * fails the step with words that say so.
+ * step_qmp.c: the step's QMP connection.  Replies come back through
+ * drive_reply() with d->cmd naming the command they answer.  Each
+ * fail_if_*() returns true when it has failed the step: the caller
+ * then returns at once.
  */
-bool tray_refused(struct drive *d, const struct qmp_msg *reply,
+void step_qmp(struct drive *d, enum drive_cmd cmd, const char *line,
+    int len, unsigned id, int fd);
+void step_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
+void step_qmp_close(struct drive *d);
+bool fail_if_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
+/* Same, in words that say so when the guest has locked the tray. */
+bool fail_if_tray_refused(struct drive *d, const struct qmp_msg *reply,
+    const char *what);
+/* Reads the drive's entry from a query-block reply into blk. */
+bool fail_if_no_block(struct drive *d, const struct qmp_msg *reply,
+    struct qmp_block *blk);
 /*
  * Before blockdev-change-medium into an empty drive: must it force the
  * tray (closed and locked by the guest, and force-eject = yes)?
  */
 bool tray_force(struct drive *d, const struct qmp_block *blk);
 /*
- * Reads the drive's entry from a query-block reply; false, with the
- * step failed, if QEMU refused or has no such drive.
- */
-bool drive_block(struct drive *d, const struct qmp_msg *reply,
-    struct qmp_block *blk);
-/*
  * The end of every change: the reply to blockdev-change-medium of
  * /dev/fdset/d->new_fdset, then query-block confirming it, then done.
  */
-void step_change_medium_reply(struct drive *d, const struct request *rq,
+void step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
-
-/* dom0.c: QEMU in dom0. */
-void dom0_detaching(struct drive *d, const struct request *rq);
-void dom0_attaching(struct drive *d, const struct request *rq);
-void dom0_changing(struct drive *d, const struct request *rq,
-    const struct qmp_msg *reply);
-/* Empties the vbd's params, as a failed xl cd-insert leaves them. */
-bool dom0_params_clear(struct drive *d);
-
-/* stubdom.c: QEMU in a stub domain. */
-void stub_detaching(struct drive *d, const struct request *rq);
-void stub_attaching(struct drive *d, const struct request *rq);
-void stub_changing(struct drive *d, const struct request *rq,
-    const struct qmp_msg *reply);
-/* Is this fdset the one the stub domain made for the drive? */
-bool stub_fdset_matches(const struct drive *d, int fdset_id,
-    const char *opaque);
-/* The medium a stub vbd's params name: "" for libxl's empty CD file. */
-const char *stub_params_medium(const struct drive *d, const char *params);
-/* Watches on, or off, the stub domain's vbd for the drive. */
-void stub_watch(const struct drive *d, bool on);
-/* Cancels a stub step's script and timers. */
-void stub_step_end(struct drive *d);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "xs.h"
 #include "log.h"
 #include "loop.h"
 #include "store.h"
@@ -123,20 +124,7 @@ store_close(void)
 bool
 store_read(xs_transaction_t t, const char *path, char *buf, size_t len)
 {
-	unsigned int n;
-	char *v;
-
-	if ((v = xs_read(xsh, t, path, &n)) == NULL)
-		return false;
-	if (n >= len || memchr(v, '\0', n) != NULL) {
-		free(v);
-		errno = E2BIG;
-		return false;
-	}
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	free(v);
-	return true;
+	return xs_read_bounded(xsh, t, path, buf, len);
 }
 
 bool
@@ -234,26 +222,30 @@ store_list(xs_transaction_t t, const char *path, unsigned *n)
 	return xs_directory(xsh, t, path, n);
 }
 
-xs_transaction_t
-store_begin(void)
+struct store_tx_call {
+	store_tx_fn *body;
+	void *ctx;
+};
+
+/* The daemon's body, with the fault point of a commit after it. */
+static int
+store_tx_body(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
-	return xs_transaction_start(xsh);
+	struct store_tx_call *call = arg;
+	int rc;
+
+	(void)h;
+	if ((rc = call->body(t, call->ctx)) == XS_TX_COMMIT)
+		fault_point("xenstore commit", "of a transaction");
+	return rc;
 }
 
-bool
-store_commit(xs_transaction_t t)
+int
+store_tx(store_tx_fn *body, void *ctx)
 {
-	fault_point("xenstore commit", "of a transaction");
-	return xs_transaction_end(xsh, t, false);
-}
+	struct store_tx_call call = { body, ctx };
 
-void
-store_abort(xs_transaction_t t)
-{
-	int saved = errno;
-
-	xs_transaction_end(xsh, t, true);
-	errno = saved;
+	return xs_tx_run(xsh, store_tx_body, &call);
 }
 
 bool

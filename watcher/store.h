@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <xenstore.h>
 
+#include "xs.h"
+
 typedef void store_watch_fn(const char *path, const char *token);
 
 /* Connects, and registers the descriptor with the event loop. */
@@ -34,10 +36,14 @@ bool store_set_owner_perms(xs_transaction_t t, const char *path,
 /* Children of path, malloc'd (free the array only); NULL if none. */
 char **store_list(xs_transaction_t t, const char *path, unsigned *n);
 
-xs_transaction_t store_begin(void);
-/* Commits; false with errno EAGAIN if the transaction must be retried. */
-bool store_commit(xs_transaction_t t);
-void store_abort(xs_transaction_t t);
+/*
+ * One transaction: body does its reads and writes in t and returns
+ * XS_TX_COMMIT, XS_TX_NOTHING or -1 (errno).  Returns the same, after
+ * at most XS_TX_TRIES conflicting commits (then -1, errno EAGAIN): the
+ * contract of common/xs.h's xs_tx_run().
+ */
+typedef int store_tx_fn(xs_transaction_t t, void *ctx);
+int store_tx(store_tx_fn *body, void *ctx);
 
 bool store_watch(const char *path, const char *token);
 bool store_unwatch(const char *path, const char *token);

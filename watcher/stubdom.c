@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xen/io/xenbus.h>
+
 #include "cdromd.h"
 #include "hotplug.h"
 #include "log.h"
@@ -32,12 +34,25 @@
 #include "qmp_client.h"
 #include "step.h"
 #include "store.h"
+#include "stub_vbd.h"
 
-/* xenbus states (xen/io/xenbus.h) */
-#define XENBUS_INITWAIT		2
-#define XENBUS_CONNECTED	4
-#define XENBUS_CLOSING		5
-#define XENBUS_CLOSED		6
+/* What a stub domain's step is waiting for, between watch firings. */
+enum stub_wait {
+	STUB_START,		/* nothing yet: the step starts */
+	STUB_CLOSED,		/* the vbd's backend to reach Closed */
+	STUB_REMOVE_SCRIPT,	/* the hotplug script's "remove" */
+	STUB_INITWAIT,		/* the new backend to reach InitWait */
+	STUB_ADD_SCRIPT,	/* the hotplug script's "add" */
+	STUB_CONNECTED,		/* the backend to reach Connected */
+	STUB_FDSET,		/* the stub domain's add-fd */
+};
+
+struct stub_step {
+	enum stub_wait wait;
+	struct hotplug *hotplug;
+	struct loop_timer *recheck;	/* the next look for the stub's fdset */
+	unsigned recheck_ms;
+};
 
 /* The seed patch's fixed fdset numbering: 8000 + the drive's index. */
 #define SEED_FDSET_BASE		8000
@@ -49,44 +64,22 @@
  */
 #define RECHECK_MAX_MS		20
 
-/* The state of the vbd's backend (dir "backend") or frontend; -1: none. */
-static int
-vbd_state(const char *dir)
-{
-	char path[XS_PATH_MAX], value[16];
-
-	if (path_child(path, dir, "state") == -1 ||
-	    !store_read(XBT_NULL, path, value, sizeof(value)))
-		return -1;
-	return decimal_parse(value, 99);
-}
-
+/* The medium a stub vbd's params name: "" for libxl's empty CD file. */
 static bool
-backend_read(const struct drive *d, const char *leaf, char *buf, size_t len)
-{
-	char path[XS_PATH_MAX];
-
-	return path_child(path, d->backend, leaf) == 0 &&
-	    store_read(XBT_NULL, path, buf, len);
-}
-
-/* libxl's empty CD (LIBXL_STUBDOM_EMPTY_CDROM): XEN_RUN_DIR/empty-cdrom.D. */
-static void
-empty_cdrom_path(const struct drive *d, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/empty-cdrom.%d", opts.qmp_dir, d->domid);
-}
-
-const char *
-stub_params_medium(const struct drive *d, const char *params)
+stub_params_parse(const struct drive *d, const char *params,
+    struct vbd_params *vbd)
 {
 	char empty[512];
 
-	empty_cdrom_path(d, empty, sizeof(empty));
-	return strcmp(params, empty) == 0 ? "" : params;
+	stub_empty_cdrom_path(d, empty, sizeof(empty));
+	vbd->format = FORMAT_RAW;
+	snprintf(vbd->path, sizeof(vbd->path), "%s",
+	    strcmp(params, empty) == 0 ? "" : params);
+	return true;
 }
 
-bool
+/* Is this fdset the one the stub domain made for the drive? */
+static bool
 stub_fdset_matches(const struct drive *d, int fdset_id, const char *opaque)
 {
 	char want[32];
@@ -96,7 +89,8 @@ stub_fdset_matches(const struct drive *d, int fdset_id, const char *opaque)
 	    fdset_id == SEED_FDSET_BASE + d->disk_index;
 }
 
-void
+/* Watches on, or off, the stub domain's vbd for the drive. */
+static bool
 stub_watch(const struct drive *d, bool on)
 {
 	const char *paths[] = { d->backend, d->frontend };
@@ -109,17 +103,37 @@ stub_watch(const struct drive *d, bool on)
 		    !store_unwatch(paths[i], token))
 			log_warn("dom %d %s: %s %s", d->domid, d->vdev,
 			    on ? "watching" : "unwatching", paths[i]);
+	return true;
 }
 
-void
+static bool
+stub_start(struct drive *d)
+{
+	if ((d->stub = calloc(1, sizeof(*d->stub))) == NULL) {
+		log_warn("dom %d %s: not adopted", d->domid, d->vdev);
+		return false;
+	}
+	return stub_watch(d, true);
+}
+
+static void
+stub_stop(struct drive *d)
+{
+	stub_watch(d, false);
+	free(d->stub);
+	d->stub = NULL;
+}
+
+/* Cancels a stub step's script and timers. */
+static void
 stub_step_end(struct drive *d)
 {
-	hotplug_cancel(d->hotplug);
-	d->hotplug = NULL;
-	loop_timer_del(d->recheck);
-	d->recheck = NULL;
-	d->recheck_ms = 0;
-	d->wait = STUB_START;
+	hotplug_cancel(d->stub->hotplug);
+	d->stub->hotplug = NULL;
+	loop_timer_del(d->stub->recheck);
+	d->stub->recheck = NULL;
+	d->stub->recheck_ms = 0;
+	d->stub->wait = STUB_START;
 }
 
 static void
@@ -128,19 +142,19 @@ script_done(void *ctx, int status)
 	struct drive *d = ctx;
 	char why[512] = "";
 
-	d->hotplug = NULL;
+	d->stub->hotplug = NULL;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		drive_continue(d);
 		return;
 	}
-	backend_read(d, "hotplug-error", why, sizeof(why));
+	stub_backend_read(d, "hotplug-error", why, sizeof(why));
 	if (WIFEXITED(status))
 		drive_fail(d, "hotplug script %s %s exited with %d%s%s",
-		    opts.hotplug_script, d->wait == STUB_ADD_SCRIPT ? "add" :
+		    opts.hotplug_script, d->stub->wait == STUB_ADD_SCRIPT ? "add" :
 		    "remove", WEXITSTATUS(status), why[0] ? ": " : "", why);
 	else
 		drive_fail(d, "hotplug script %s %s was killed by signal %d",
-		    opts.hotplug_script, d->wait == STUB_ADD_SCRIPT ? "add" :
+		    opts.hotplug_script, d->stub->wait == STUB_ADD_SCRIPT ? "add" :
 		    "remove", WTERMSIG(status));
 }
 
@@ -152,10 +166,10 @@ script_start(struct drive *d, const char *action, enum stub_wait wait)
 	/* As libxl: relative to dom0's home. */
 	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vbd/%d/%d",
 	    d->dm_domid, d->devid);
-	d->wait = wait;
-	d->hotplug = hotplug_run(opts.hotplug_script, action, xenbus_path,
+	d->stub->wait = wait;
+	d->stub->hotplug = hotplug_run(opts.hotplug_script, action, xenbus_path,
 	    script_done, d);
-	if (d->hotplug == NULL) {
+	if (d->stub->hotplug == NULL) {
 		drive_fail(d, "cannot run hotplug script %s: %s",
 		    opts.hotplug_script, strerror(errno));
 		return false;
@@ -163,81 +177,32 @@ script_start(struct drive *d, const char *action, enum stub_wait wait)
 	return true;
 }
 
-/* Asks the backend to close, as libxl does: online 0, state Closing. */
-static bool
-vbd_close(struct drive *d)
-{
-	char path[XS_PATH_MAX];
-	xs_transaction_t t;
-
-	for (;;) {
-		if ((t = store_begin()) == XBT_NULL)
-			return false;
-		if (path_child(path, d->backend, "state") == -1 ||
-		    !store_exists(t, path)) {
-			store_abort(t);
-			return true;	/* gone: nothing to close */
-		}
-		if (!store_write(t, path, "5") ||
-		    path_child(path, d->backend, "online") == -1 ||
-		    !store_write(t, path, "0")) {
-			store_abort(t);
-			return false;
-		}
-		if (store_commit(t))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-}
-
-/* Deletes the vbd's backend, frontend and libxl record in one go. */
-static bool
-vbd_delete(struct drive *d)
-{
-	xs_transaction_t t;
-
-	for (;;) {
-		if ((t = store_begin()) == XBT_NULL)
-			return false;
-		if (!store_rm(t, d->backend) || !store_rm(t, d->frontend) ||
-		    !store_rm(t, d->libxl)) {
-			store_abort(t);
-			return false;
-		}
-		if (store_commit(t))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-}
-
 /* detaching: S's vbd goes away the way libxl removes a device. */
-void
-stub_detaching(struct drive *d, const struct request *rq)
+static void
+stub_detaching(struct drive *d, const struct drive_view *v)
 {
 	char status[32];
 	int state;
 
-	(void)rq;
-	switch (d->wait) {
+	(void)v;
+	switch (d->stub->wait) {
 	case STUB_START:
 		step_begin(d);
-		state = vbd_state(d->backend);
-		if (state != -1 && state != XENBUS_CLOSED && !vbd_close(d)) {
+		state = stub_vbd_state(d->backend);
+		if (state != -1 && state != XenbusStateClosed && !stub_vbd_close(d)) {
 			drive_fail(d, "cannot close vbd %s: %s", d->backend,
 			    strerror(errno));
 			return;
 		}
 		/* It may be closed already. */
-		d->wait = STUB_CLOSED;
+		d->stub->wait = STUB_CLOSED;
 		/* FALLTHROUGH */
 	case STUB_CLOSED:
-		state = vbd_state(d->backend);
-		if (state != -1 && state != XENBUS_CLOSED)
+		state = stub_vbd_state(d->backend);
+		if (state != -1 && state != XenbusStateClosed)
 			return;			/* the watch brings us back */
 		/* Only a vbd the script set up is torn down by it. */
-		if (state != -1 && backend_read(d, "hotplug-status", status,
+		if (state != -1 && stub_backend_read(d, "hotplug-status", status,
 		    sizeof(status))) {
 			script_start(d, "remove", STUB_REMOVE_SCRIPT);
 			return;
@@ -249,93 +214,15 @@ stub_detaching(struct drive *d, const struct request *rq)
 	case STUB_ADD_SCRIPT:
 	case STUB_CONNECTED:
 	case STUB_FDSET:
-		drive_fail(d, "internal error: detaching in wait %d", d->wait);
+		drive_fail(d, "internal error: detaching in wait %d", d->stub->wait);
 		return;
 	}
-	if (!vbd_delete(d)) {
+	if (!stub_vbd_delete(d)) {
 		drive_fail(d, "cannot delete vbd %s: %s", d->backend,
 		    strerror(errno));
 		return;
 	}
 	drive_transition(d, DRIVE_ATTACHING, NULL, NULL);
-}
-
-/* Writes S's new vbd as libxl's device_disk_add writes a PHY CD-ROM. */
-static bool
-vbd_create(struct drive *d, const char *params)
-{
-	char path[XS_PATH_MAX], value[64];
-	const char *dirs[] = { d->backend, d->libxl };
-	xs_transaction_t t;
-	size_t i, k;
-	struct { const char *key, *value; } be[] = {
-		{ "frontend", d->frontend },
-		{ "frontend-id", NULL },
-		{ "online", "1" },
-		{ "removable", "1" },
-		{ "bootable", "1" },
-		{ "state", "1" },
-		{ "dev", d->vdev },
-		{ "type", "phy" },
-		{ "mode", "r" },
-		{ "device-type", "cdrom" },
-		{ "discard-enable", "0" },
-		{ "specification", "xen" },
-		{ "params", params },
-		{ "script", opts.hotplug_script },
-	};
-	struct { const char *key, *value; } fe[] = {
-		{ "backend", d->backend },
-		{ "backend-id", "0" },
-		{ "state", "1" },
-		{ "virtual-device", NULL },
-		{ "device-type", "cdrom" },
-		{ "trusted", "1" },
-	};
-	char frontend_id[16], devid[16];
-
-	snprintf(frontend_id, sizeof(frontend_id), "%d", d->dm_domid);
-	snprintf(devid, sizeof(devid), "%d", d->devid);
-	be[1].value = frontend_id;
-	fe[3].value = devid;
-	for (;;) {
-		if ((t = store_begin()) == XBT_NULL)
-			return false;
-		/*
-		 * As libxl__device_generic_add: the directories first, with
-		 * their permissions, which the keys written in them inherit.
-		 * The backend is dom0's, readable by S; the frontend is S's.
-		 */
-		if (!store_rm(t, d->backend) || !store_rm(t, d->frontend) ||
-		    !store_rm(t, d->libxl) ||
-		    !store_write(t, d->backend, "") ||
-		    !store_set_owner_perms(t, d->backend, 0, d->dm_domid) ||
-		    !store_write(t, d->frontend, "") ||
-		    !store_set_owner_perms(t, d->frontend, d->dm_domid, 0))
-			goto fail;
-		for (i = 0; i < 2; i++)
-			for (k = 0; k < sizeof(be) / sizeof(be[0]); k++)
-				if (path_child(path, dirs[i], be[k].key) == -1 ||
-				    !store_write(t, path, be[k].value))
-					goto fail;
-		if (path_child(path, d->libxl, "backend") == -1 ||
-		    !store_write(t, path, d->backend))
-			goto fail;
-		for (k = 0; k < sizeof(fe) / sizeof(fe[0]); k++)
-			if (path_child(path, d->frontend, fe[k].key) == -1 ||
-			    !store_write(t, path, fe[k].value))
-				goto fail;
-		if (store_commit(t))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-fail:
-	snprintf(value, sizeof(value), "%s", strerror(errno));
-	store_abort(t);
-	log_warnx("dom %d %s: writing vbd %s: %s", d->domid, d->vdev,
-	    d->backend, value);
-	return false;
 }
 
 /* The file libxl gives an empty CD's vbd, created as libxl creates it. */
@@ -344,7 +231,7 @@ empty_cdrom(struct drive *d, char *path, size_t len)
 {
 	int fd;
 
-	empty_cdrom_path(d, path, len);
+	stub_empty_cdrom_path(d, path, len);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0400)) == -1) {
 		drive_fail(d, "cannot create the empty CD file %s: %s", path,
@@ -356,14 +243,15 @@ empty_cdrom(struct drive *d, char *path, size_t len)
 }
 
 /* attaching: a vbd for the new medium, set up by the script, connected. */
-void
-stub_attaching(struct drive *d, const struct request *rq)
+static void
+stub_attaching(struct drive *d, const struct drive_view *v)
 {
+	const struct request *rq = &v->req;
 	char want[TARGET_MAX + 1], params[TARGET_MAX + 1], err[1024];
 	char status[32];
 	int state;
 
-	switch (d->wait) {
+	switch (d->stub->wait) {
 	case STUB_START:
 		if (rq->invalid != NULL) {
 			drive_fail(d, "%s", rq->invalid);
@@ -379,7 +267,7 @@ stub_attaching(struct drive *d, const struct request *rq)
 		} else if (!empty_cdrom(d, want, sizeof(want)))
 			return;
 		step_begin(d);
-		if (backend_read(d, "params", params, sizeof(params))) {
+		if (stub_backend_read(d, "params", params, sizeof(params))) {
 			/* Left by an earlier run: keep it only if it is ours. */
 			if (strcmp(params, want) != 0) {
 				log_info("dom %d %s: stub vbd holds %s, not %s; "
@@ -388,49 +276,49 @@ stub_attaching(struct drive *d, const struct request *rq)
 				drive_transition(d, DRIVE_DETACHING, NULL, NULL);
 				return;
 			}
-		} else if (!vbd_create(d, want)) {
+		} else if (!stub_vbd_create(d, want)) {
 			drive_fail(d, "cannot create vbd %s", d->backend);
 			return;
 		}
-		d->wait = STUB_INITWAIT;
+		d->stub->wait = STUB_INITWAIT;
 		/* FALLTHROUGH */
 	case STUB_INITWAIT:
-		state = vbd_state(d->backend);
+		state = stub_vbd_state(d->backend);
 		if (state == -1) {
 			drive_fail(d, "vbd %s vanished", d->backend);
 			return;
 		}
-		if (state < XENBUS_INITWAIT)
+		if (state < XenbusStateInitWait)
 			return;			/* the watch brings us back */
-		if (!backend_read(d, "hotplug-status", status, sizeof(status))) {
+		if (!stub_backend_read(d, "hotplug-status", status, sizeof(status))) {
 			script_start(d, "add", STUB_ADD_SCRIPT);
 			return;
 		}
 		/* Set up already, by a run that stopped. */
 		/* FALLTHROUGH */
 	case STUB_ADD_SCRIPT:
-		if (!backend_read(d, "hotplug-status", status, sizeof(status)) ||
+		if (!stub_backend_read(d, "hotplug-status", status, sizeof(status)) ||
 		    strcmp(status, "connected") != 0) {
 			drive_fail(d, "hotplug script %s add did not report "
 			    "hotplug-status connected", opts.hotplug_script);
 			return;
 		}
-		d->wait = STUB_CONNECTED;
+		d->stub->wait = STUB_CONNECTED;
 		/* FALLTHROUGH */
 	case STUB_CONNECTED:
-		state = vbd_state(d->backend);
-		if (state >= XENBUS_CLOSING || state == -1) {
+		state = stub_vbd_state(d->backend);
+		if (state >= XenbusStateClosing || state == -1) {
 			drive_fail(d, "vbd %s closed before it connected",
 			    d->backend);
 			return;
 		}
-		if (state != XENBUS_CONNECTED)
+		if (state != XenbusStateConnected)
 			return;			/* the watch brings us back */
 		break;
 	case STUB_CLOSED:
 	case STUB_REMOVE_SCRIPT:
 	case STUB_FDSET:
-		drive_fail(d, "internal error: attaching in wait %d", d->wait);
+		drive_fail(d, "internal error: attaching in wait %d", d->stub->wait);
 		return;
 	}
 	if (rq->target[0] == '\0')
@@ -455,7 +343,7 @@ recheck(void *ctx)
 {
 	struct drive *d = ctx;
 
-	d->recheck = NULL;
+	d->stub->recheck = NULL;
 	drive_continue(d);
 }
 
@@ -463,14 +351,12 @@ recheck(void *ctx)
 static void
 fdset_wait(struct drive *d)
 {
-	qmp_close(d->qmp);
-	d->qmp = NULL;
-	d->cmd = CMD_NONE;
-	d->recheck_ms = d->recheck_ms == 0 ? 1 : d->recheck_ms * 2;
-	if (d->recheck_ms > RECHECK_MAX_MS)
-		d->recheck_ms = RECHECK_MAX_MS;
-	loop_timer_del(d->recheck);
-	d->recheck = loop_timer_add(d->recheck_ms, recheck, d);
+	step_qmp_close(d);
+	d->stub->recheck_ms = d->stub->recheck_ms == 0 ? 1 : d->stub->recheck_ms * 2;
+	if (d->stub->recheck_ms > RECHECK_MAX_MS)
+		d->stub->recheck_ms = RECHECK_MAX_MS;
+	loop_timer_del(d->stub->recheck);
+	d->stub->recheck = loop_timer_add(d->stub->recheck_ms, recheck, d);
 }
 
 /*
@@ -478,35 +364,34 @@ fdset_wait(struct drive *d)
  * drive found holding it already (a daemon stopped after the change) is
  * only confirmed.
  */
-void
-stub_changing(struct drive *d, const struct request *rq,
+static void
+stub_changing(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
+	const struct request *rq = &v->req;
 	char line[QMP_CMD_MAX];
 	struct qmp_block blk;
 	unsigned id = qmp_next_id();
 
 	switch (d->cmd) {
 	case CMD_NONE:
-		if (d->wait != STUB_FDSET) {
+		if (d->stub->wait != STUB_FDSET) {
 			/* A newer request arrived after attaching. */
-			if (rq->invalid != NULL || rq->target[0] == '\0' ||
-			    !rq->has_params ||
-			    strcmp(rq->params_path, rq->target) != 0) {
+			if (!request_attached(rq, &v->vbd)) {
 				log_info("dom %d %s: request changed, "
 				    "re-planning", d->domid, d->vdev);
 				drive_transition(d, DRIVE_DETACHING, NULL, NULL);
 				return;
 			}
 			step_begin(d);
-			d->wait = STUB_FDSET;
+			d->stub->wait = STUB_FDSET;
 		}
-		loop_timer_del(d->recheck);
-		d->recheck = NULL;
-		drive_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
+		loop_timer_del(d->stub->recheck);
+		d->stub->recheck = NULL;
+		step_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
 		return;
 	case CMD_QUERY_FDSETS:
-		if (qmp_refused(d, reply, "query-fdsets"))
+		if (fail_if_refused(d, reply, "query-fdsets"))
 			return;
 		d->new_fdset = -1;
 		if (qmp_fdsets_each(reply->ret, newest_stub_fdset, d) == -1) {
@@ -519,10 +404,10 @@ stub_changing(struct drive *d, const struct request *rq,
 		}
 		log_debug("dom %d %s: stub fdset %d", d->domid, d->vdev,
 		    d->new_fdset);
-		drive_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
+		step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
-		if (!drive_block(d, reply, &blk))
+		if (fail_if_no_block(d, reply, &blk))
 			return;
 		if (blk.inserted) {
 			if (qmp_fdset_of_file(blk.file) == d->new_fdset) {
@@ -538,13 +423,13 @@ stub_changing(struct drive *d, const struct request *rq,
 		/* Monotonic µs, to measure from the stub's add-fd. */
 		log_debug("dom %d %s: blockdev-change-medium /dev/fdset/%d "
 		    "t=%llu", d->domid, d->vdev, d->new_fdset, loop_now_us());
-		drive_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
+		step_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
 		    sizeof(line), id, d->devid, d->new_fdset, "host_device",
 		    tray_force(d, &blk)), id, -1);
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:
-		step_change_medium_reply(d, rq, reply);
+		step_change_medium_reply(d, v, reply);
 		return;
 	case CMD_EJECT:
 	case CMD_REMOVE_FD:
@@ -553,3 +438,81 @@ stub_changing(struct drive *d, const struct request *rq,
 		return;
 	}
 }
+
+/* What the step waits for, beyond QEMU, for a timeout's message. */
+static const char *
+stub_waiting_for(const struct drive *d)
+{
+	switch (d->stub->wait) {
+	case STUB_CLOSED:
+		return "the stub domain to close its vbd";
+	case STUB_REMOVE_SCRIPT:
+	case STUB_ADD_SCRIPT:
+		return "the hotplug script";
+	case STUB_INITWAIT:
+		return "the vbd's backend";
+	case STUB_CONNECTED:
+		return "the stub domain to connect its vbd";
+	case STUB_FDSET:
+		/* QEMU has answered a query already: the stub is late. */
+		if (d->cmd == CMD_NONE ||
+		    (d->cmd == CMD_QUERY_FDSETS && d->stub->recheck_ms > 0))
+			return "the stub domain's add-fd";
+		break;
+	case STUB_START:
+		break;
+	}
+	return NULL;
+}
+
+static bool
+stub_waits_on_vbd(const struct drive *d)
+{
+	switch (d->stub->wait) {
+	case STUB_CLOSED:
+	case STUB_INITWAIT:
+	case STUB_CONNECTED:
+	case STUB_FDSET:
+		return true;
+	case STUB_START:
+	case STUB_REMOVE_SCRIPT:
+	case STUB_ADD_SCRIPT:
+		break;
+	}
+	return false;
+}
+
+/*
+ * S's own vbd of the drive's number is the one whose params name the
+ * medium, and the one a change replaces.
+ */
+static bool
+stub_vbd_paths(struct drive *d, const char *backend, const char *libxl)
+{
+	char be[XS_PATH_MAX], fe[XS_PATH_MAX], lx[XS_PATH_MAX];
+
+	(void)backend;
+	(void)libxl;
+	return path_backend(be, "vbd", d->dm_domid, d->devid) == 0 &&
+	    path_frontend(fe, d->dm_domid, d->devid) == 0 &&
+	    path_libxl_vbd(lx, d->dm_domid, d->devid) == 0 &&
+	    drive_path_set(d->backend, be) && drive_path_set(d->frontend, fe) &&
+	    drive_path_set(d->libxl, lx);
+}
+
+const struct drive_ops stub_drive_ops = {
+	.name = "stub domain",
+	.vbd_always_present = true,
+	.raw_only = true,
+	.vbd_paths = stub_vbd_paths,
+	.params_parse = stub_params_parse,
+	.start = stub_start,
+	.stop = stub_stop,
+	.detaching = stub_detaching,
+	.attaching = stub_attaching,
+	.changing = stub_changing,
+	.fdset_is_drives = stub_fdset_matches,
+	.step_end = stub_step_end,
+	.waiting_for = stub_waiting_for,
+	.waits_on_vbd = stub_waits_on_vbd,
+};

@@ -1,0 +1,37 @@
+/*
+ * The pure decisions of a change: is the request already met, does the
+ * vbd still name it, and the key that tells requests apart.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+
+bool
+request_satisfied(const struct request *req, const struct progress *prog,
+    const struct vbd_params *vbd, bool vbd_always_present)
+{
+	if (!req->has_target)
+		return true;
+	if (strcmp(prog->medium, req->target) != 0 ||
+	    strcmp(vbd->path, req->target) != 0)
+		return false;
+	if (vbd_always_present && !vbd->present)
+		return false;
+	return req->target[0] == '\0' || vbd->format == req->format;
+}
+
+bool
+request_attached(const struct request *req, const struct vbd_params *vbd)
+{
+	return req->invalid == NULL && req->target[0] != '\0' &&
+	    vbd->present && strcmp(vbd->path, req->target) == 0 &&
+	    vbd->format == req->format;
+}
+
+int
+request_key(char *buf, size_t len, const struct request *req)
+{
+	return snprintf(buf, len, "%s:%s", format_name(req->format),
+	    req->target);
+}

@@ -1,0 +1,163 @@
+/*
+ * A stub domain's PV vbd of a drive, in xenstore: read, created, closed
+ * and deleted as libxl does it (libxl__device_generic_add and
+ * libxl__initiate_device_generic_remove).  The steps that decide when
+ * are stubdom.c's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cdromd.h"
+#include "log.h"
+#include "number.h"
+#include "step.h"
+#include "store.h"
+#include "stub_vbd.h"
+
+/* The state of the vbd's backend (dir "backend") or frontend; -1: none. */
+int
+stub_vbd_state(const char *dir)
+{
+	char path[XS_PATH_MAX], value[16];
+
+	if (path_child(path, dir, "state") == -1 ||
+	    !store_read(XBT_NULL, path, value, sizeof(value)))
+		return -1;
+	return decimal_parse(value, 99);
+}
+
+bool
+stub_backend_read(const struct drive *d, const char *leaf, char *buf,
+    size_t len)
+{
+	char path[XS_PATH_MAX];
+
+	return path_child(path, d->backend, leaf) == 0 &&
+	    store_read(XBT_NULL, path, buf, len);
+}
+
+/* libxl's empty CD (LIBXL_STUBDOM_EMPTY_CDROM): XEN_RUN_DIR/empty-cdrom.D. */
+void
+stub_empty_cdrom_path(const struct drive *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/empty-cdrom.%d", opts.qmp_dir, d->domid);
+}
+
+static int
+vbd_close_write(xs_transaction_t t, void *ctx)
+{
+	const struct drive *d = ctx;
+	char path[XS_PATH_MAX];
+
+	if (path_child(path, d->backend, "state") == -1 ||
+	    !store_exists(t, path))
+		return XS_TX_NOTHING;		/* gone: nothing to close */
+	if (!store_write(t, path, "5") ||
+	    path_child(path, d->backend, "online") == -1 ||
+	    !store_write(t, path, "0"))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
+/* Asks the backend to close, as libxl does: online 0, state Closing. */
+bool
+stub_vbd_close(struct drive *d)
+{
+	return store_tx(vbd_close_write, d) != -1;
+}
+
+static int
+vbd_delete_write(xs_transaction_t t, void *ctx)
+{
+	const struct drive *d = ctx;
+
+	if (!store_rm(t, d->backend) || !store_rm(t, d->frontend) ||
+	    !store_rm(t, d->libxl))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
+/* Deletes the vbd's backend, frontend and libxl record in one go. */
+bool
+stub_vbd_delete(struct drive *d)
+{
+	return store_tx(vbd_delete_write, d) == XS_TX_COMMIT;
+}
+
+struct vbd_record {
+	const struct drive *d;
+	const char *params;
+};
+
+/* Writes S's new vbd as libxl's device_disk_add writes a PHY CD-ROM. */
+static int
+vbd_create_write(xs_transaction_t t, void *ctx)
+{
+	const struct vbd_record *rec = ctx;
+	const struct drive *d = rec->d;
+	char path[XS_PATH_MAX], frontend_id[16], devid[16];
+	const char *dirs[] = { d->backend, d->libxl };
+	size_t i, k;
+	const struct { const char *key, *value; } be[] = {
+		{ "frontend", d->frontend },
+		{ "frontend-id", frontend_id },
+		{ "online", "1" },
+		{ "removable", "1" },
+		{ "bootable", "1" },
+		{ "state", "1" },
+		{ "dev", d->vdev },
+		{ "type", "phy" },
+		{ "mode", "r" },
+		{ "device-type", "cdrom" },
+		{ "discard-enable", "0" },
+		{ "specification", "xen" },
+		{ "params", rec->params },
+		{ "script", opts.hotplug_script },
+	}, fe[] = {
+		{ "backend", d->backend },
+		{ "backend-id", "0" },
+		{ "state", "1" },
+		{ "virtual-device", devid },
+		{ "device-type", "cdrom" },
+		{ "trusted", "1" },
+	};
+
+	snprintf(frontend_id, sizeof(frontend_id), "%d", d->dm_domid);
+	snprintf(devid, sizeof(devid), "%d", d->devid);
+	/*
+	 * As libxl__device_generic_add: the directories first, with their
+	 * permissions, which the keys written in them inherit.  The
+	 * backend is dom0's, readable by S; the frontend is S's.
+	 */
+	if (!store_rm(t, d->backend) || !store_rm(t, d->frontend) ||
+	    !store_rm(t, d->libxl) ||
+	    !store_write(t, d->backend, "") ||
+	    !store_set_owner_perms(t, d->backend, 0, d->dm_domid) ||
+	    !store_write(t, d->frontend, "") ||
+	    !store_set_owner_perms(t, d->frontend, d->dm_domid, 0))
+		return -1;
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < sizeof(be) / sizeof(be[0]); k++)
+			if (path_child(path, dirs[i], be[k].key) == -1 ||
+			    !store_write(t, path, be[k].value))
+				return -1;
+	if (path_child(path, d->libxl, "backend") == -1 ||
+	    !store_write(t, path, d->backend))
+		return -1;
+	for (k = 0; k < sizeof(fe) / sizeof(fe[0]); k++)
+		if (path_child(path, d->frontend, fe[k].key) == -1 ||
+		    !store_write(t, path, fe[k].value))
+			return -1;
+	return XS_TX_COMMIT;
+}
+
+bool
+stub_vbd_create(struct drive *d, const char *params)
+{
+	struct vbd_record rec = { d, params };
+
+	if (store_tx(vbd_create_write, &rec) == XS_TX_COMMIT)
+		return true;
+	log_warn("dom %d %s: writing vbd %s", d->domid, d->vdev, d->backend);
+	return false;
+}
