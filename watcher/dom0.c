@@ -195,10 +195,8 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			drive_fail(d, "malformed add-fd reply");
 			return;
 		}
-		step_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
-		    sizeof(line), id, d->devid, d->new_fdset,
-		    image_driver(d->image_fd, rq->format), d->force_tray), id,
-		    -1);
+		step_change_medium(d, image_driver(d->image_fd, rq->format),
+		    d->force_tray);
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:

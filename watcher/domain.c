@@ -288,12 +288,9 @@ static int
 rejection_write(xs_transaction_t t, void *ctx)
 {
 	const struct rejection *r = ctx;
-	char path[XS_PATH_MAX];
 
-	if (path_request_node(path, r->domid, r->vdev, "state") == -1 ||
-	    !store_write(t, path, "error") ||
-	    path_request_node(path, r->domid, r->vdev, "error") == -1 ||
-	    !store_write(t, path, r->error))
+	if (!store_write_request(t, r->domid, r->vdev, "state", "error") ||
+	    !store_write_request(t, r->domid, r->vdev, "error", r->error))
 		return -1;
 	return XS_TX_COMMIT;
 }

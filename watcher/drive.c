@@ -167,14 +167,11 @@ transition_write(xs_transaction_t t, void *ctx)
 		tr->gone = true;
 		return XS_TX_NOTHING;
 	}
-	if (path_request_node(path, d->domid, d->vdev, "state") == -1 ||
-	    !store_write(t, path, tr->state) ||
-	    path_request_node(path, d->domid, d->vdev, "error") == -1 ||
-	    !store_write(t, path, tr->error))
+	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state) ||
+	    !store_write_request(t, d->domid, d->vdev, "error", tr->error))
 		return -1;
 	if (tr->medium != NULL &&
-	    (path_request_node(path, d->domid, d->vdev, "medium") == -1 ||
-	    !store_write(t, path, tr->medium)))
+	    !store_write_request(t, d->domid, d->vdev, "medium", tr->medium))
 		return -1;
 	return XS_TX_COMMIT;
 }
@@ -432,12 +429,9 @@ static int
 eject_answer(xs_transaction_t t, void *ctx)
 {
 	const struct drive *d = ctx;
-	char path[XS_PATH_MAX];
 
-	if (path_request_node(path, d->domid, d->vdev, "target") == -1 ||
-	    !store_write(t, path, "") ||
-	    path_request_node(path, d->domid, d->vdev, "eject") == -1 ||
-	    !store_write(t, path, ""))
+	if (!store_write_request(t, d->domid, d->vdev, "target", "") ||
+	    !store_write_request(t, d->domid, d->vdev, "eject", ""))
 		return -1;
 	return XS_TX_COMMIT;
 }

@@ -122,6 +122,8 @@ bool fail_if_no_block(struct drive *d, const struct qmp_msg *reply,
  * tray (closed and locked by the guest, and force-eject = yes)?
  */
 bool tray_force(struct drive *d, const struct qmp_block *blk);
+/* blockdev-change-medium of /dev/fdset/d->new_fdset, with driver. */
+void step_change_medium(struct drive *d, const char *driver, bool force);
 /*
  * The end of every change: the reply to blockdev-change-medium of
  * /dev/fdset/d->new_fdset, then query-block confirming it, then done.

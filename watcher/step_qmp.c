@@ -120,6 +120,16 @@ fail_if_no_block(struct drive *d, const struct qmp_msg *reply,
 }
 
 void
+step_change_medium(struct drive *d, const char *driver, bool force)
+{
+	char line[QMP_CMD_MAX];
+	unsigned id = qmp_next_id();
+
+	step_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
+	    sizeof(line), id, d->devid, d->new_fdset, driver, force), id, -1);
+}
+
+void
 step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {

@@ -15,6 +15,7 @@
 #include "xs.h"
 #include "log.h"
 #include "loop.h"
+#include "paths.h"
 #include "store.h"
 
 static struct xs_handle *xsh;
@@ -155,6 +156,16 @@ store_write(xs_transaction_t t, const char *path, const char *value)
 {
 	store_fault_point(t, "xenstore write", path);
 	return xs_write(xsh, t, path, value, strlen(value));
+}
+
+bool
+store_write_request(xs_transaction_t t, int domid, const char *vdev,
+    const char *leaf, const char *value)
+{
+	char path[XS_PATH_MAX];
+
+	return path_request_node(path, domid, vdev, leaf) == 0 &&
+	    store_write(t, path, value);
 }
 
 bool

@@ -27,6 +27,9 @@ bool store_read(xs_transaction_t t, const char *path, char *buf, size_t len);
 bool store_exists(xs_transaction_t t, const char *path);
 bool store_write(xs_transaction_t t, const char *path, const char *value);
 bool store_rm(xs_transaction_t t, const char *path);
+/* Writes cdrom-request/VDEV/leaf of domain domid. */
+bool store_write_request(xs_transaction_t t, int domid, const char *vdev,
+    const char *leaf, const char *value);
 /* Owner dom0 with no access for others; guest gets read, or both. */
 bool store_set_guest_perms(xs_transaction_t t, const char *path,
     int guest, bool guest_may_write);

@@ -369,9 +369,7 @@ stub_changing(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
 	const struct request *rq = &v->req;
-	char line[QMP_CMD_MAX];
 	struct qmp_block blk;
-	unsigned id = qmp_next_id();
 
 	switch (d->cmd) {
 	case CMD_NONE:
@@ -423,9 +421,7 @@ stub_changing(struct drive *d, const struct drive_view *v,
 		/* Monotonic µs, to measure from the stub's add-fd. */
 		log_debug("dom %d %s: blockdev-change-medium /dev/fdset/%d "
 		    "t=%llu", d->domid, d->vdev, d->new_fdset, loop_now_us());
-		step_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
-		    sizeof(line), id, d->devid, d->new_fdset, "host_device",
-		    tray_force(d, &blk)), id, -1);
+		step_change_medium(d, "host_device", tray_force(d, &blk));
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:
