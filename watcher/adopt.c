@@ -117,7 +117,7 @@ drive_adopt(int domid, int dm_domid, const char *vdev, int devid,
 		    vdev, backend, DRIVE_PATH_MAX - 1);
 		goto fail;
 	}
-	if (!vbd_params_read(d, &vbd))
+	if (!vbd_params_read(d, &vbd) || !drive_view_init(d))
 		goto fail;
 	a.d = d;
 	if (store_tx(adopt_nodes, &a) != XS_TX_COMMIT) {
@@ -131,6 +131,7 @@ drive_adopt(int domid, int dm_domid, const char *vdev, int devid,
 	    dm_domid, vbd.path);
 	return d;
 fail:
+	drive_view_free(d);
 	free(d);
 	return NULL;
 }
@@ -143,6 +144,7 @@ drive_free(struct drive *d)
 		d->ops->stop(d);
 	loop_timer_del(d->update);
 	image_close(d);
+	drive_view_free(d);
 	free(d->goal);
 	free(d->failed);
 	free(d);

@@ -64,6 +64,8 @@ params_write(struct drive *d, const struct request *req)
 		    format_libxl_prefix(req->format), req->target);
 	else
 		snprintf(value, sizeof(value), "%s", req->target);
+	/* Read back at the next look, as another toolstack's write would be. */
+	drive_view_stale(d, VIEW_PARAMS);
 	return store_tx(params_put, &pc) == XS_TX_COMMIT;
 }
 

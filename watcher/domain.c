@@ -328,7 +328,7 @@ domain_check_requests(struct domain *dom)
 	char **vdevs;
 
 	for (d = dom->drives; d != NULL; d = d->next)
-		drive_update(d, false);
+		drive_recheck(d);
 	if (!dom->drives_known || path_request_dir(path, dom->domid) == -1)
 		return;
 	vdevs = store_list(XBT_NULL, path, &n);
@@ -423,7 +423,7 @@ domain_watch_event(const char *path, const char *token)
 			domain_scan_soon(dom);
 		else	/* params: ours, or another toolstack's (xl cd-insert) */
 			for (d = dom->drives; d != NULL; d = d->next)
-				drive_request_event(d, NULL);
+				drive_params_event(d);
 		break;
 	case WATCH_DM:
 	case WATCH_DM_DOMID:

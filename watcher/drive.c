@@ -216,12 +216,15 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 	tr.state = drive_state_name(to);
 	tr.medium = medium;
 	tr.error = error != NULL ? error : "";
-	if (store_tx(transition_write, &tr) == -1)
+	if (store_tx(transition_write, &tr) == -1) {
 		log_warn("dom %d %s: writing state %s", d->domid, d->vdev,
 		    tr.state);
-	else if (tr.gone)
+		drive_view_stale(d, VIEW_STATE | VIEW_MEDIUM);
+	} else if (tr.gone)
 		log_debug("dom %d %s: gone; %s not written", d->domid, d->vdev,
 		    tr.state);
+	else
+		drive_view_wrote(d, to, medium);
 }
 
 void
@@ -493,20 +496,43 @@ drive_update_due(void *ctx)
 	drive_update(d, rewritten);
 }
 
-void
-drive_request_event(struct drive *d, const char *leaf)
+/* One drive_update() for a burst of events, once they are all read. */
+static void
+drive_update_soon(struct drive *d)
 {
-	if (leaf != NULL &&
-	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
-		d->rewritten = true;
 	if (d->update == NULL &&
 	    (d->update = loop_timer_add(0, drive_update_due, d)) == NULL)
 		drive_update_due(d);
 }
 
 void
+drive_request_event(struct drive *d, const char *leaf)
+{
+	if (leaf != NULL &&
+	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
+		d->rewritten = true;
+	drive_view_stale(d, view_node_of_leaf(leaf));
+	drive_update_soon(d);
+}
+
+void
+drive_params_event(struct drive *d)
+{
+	drive_view_stale(d, VIEW_PARAMS);
+	drive_update_soon(d);
+}
+
+void
+drive_recheck(struct drive *d)
+{
+	drive_view_stale(d, VIEW_ALL);
+	drive_update(d, false);
+}
+
+void
 drive_vbd_event(struct drive *d)
 {
+	drive_view_stale(d, VIEW_PARAMS);
 	/* Only a step waiting on the vbd itself wants to look. */
 	if (!d->busy || d->cmd != CMD_NONE || d->ops->waits_on_vbd == NULL ||
 	    !d->ops->waits_on_vbd(d))

@@ -17,6 +17,7 @@ struct drive_ops;
 struct loop_timer;
 struct qmp_conn;
 struct stub_step;
+struct view_cache;
 
 /* The QMP command a drive is waiting on, so its step knows what came back. */
 enum drive_cmd {
@@ -80,6 +81,8 @@ struct drive {
 	bool force_tray;		/* the guest locked the empty drive's tray */
 	int stale_fdsets[DRIVE_STALE_FDSETS];
 	int n_stale_fdsets;
+	/* Its nodes as last read, and which events have made stale (view.c). */
+	struct view_cache *view;
 	/* A stub domain drive's waits (stubdom.c); NULL for QEMU in dom0. */
 	struct stub_step *stub;
 
@@ -115,6 +118,11 @@ void drive_update(struct drive *d, bool rewritten);
  * read so far are handled.
  */
 void drive_request_event(struct drive *d, const char *leaf);
+
+/* The vbd's params may have changed (libxl's record was written). */
+void drive_params_event(struct drive *d);
+/* Reads every node again, then drive_update(): the domain's sweep. */
+void drive_recheck(struct drive *d);
 
 /* Something changed in the stub domain's vbd: a waiting step looks. */
 void drive_vbd_event(struct drive *d);

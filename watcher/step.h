@@ -94,9 +94,29 @@ bool drive_path_set(char *slot, const char *path);
 void step_ejecting(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
 
-/* view.c: one look at the drive's nodes; false if there is none to take. */
+/*
+ * view.c: the drive's nodes, kept in memory and read again where an
+ * event marked them stale.  drive_view_read() fills v; false if the
+ * drive has no nodes to look at or its vbd cannot be read.
+ */
+enum {
+	VIEW_REQUEST = 1 << 0,		/* target, format, eject: read as one */
+	VIEW_STATE = 1 << 1,
+	VIEW_MEDIUM = 1 << 2,
+	VIEW_PARAMS = 1 << 3,
+	VIEW_ALL = (1 << 4) - 1,
+};
+bool drive_view_init(struct drive *d);
+void drive_view_free(struct drive *d);
 bool drive_view_read(struct drive *d, struct drive_view *v);
-/* The vbd's params as the kind reads them; false if unreadable. */
+/* These nodes may have changed: read them at the next look. */
+void drive_view_stale(struct drive *d, unsigned nodes);
+/* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */
+unsigned view_node_of_leaf(const char *leaf);
+/* The daemon wrote state (and medium, unless NULL) itself. */
+void drive_view_wrote(struct drive *d, enum drive_state state,
+    const char *medium);
+/* The vbd's params as the kind reads them, from xenstore. */
 bool vbd_params_read(const struct drive *d, struct vbd_params *vbd);
 
 /*

@@ -81,6 +81,7 @@ vbd_delete_write(xs_transaction_t t, void *ctx)
 bool
 stub_vbd_delete(struct drive *d)
 {
+	drive_view_stale(d, VIEW_PARAMS);
 	return store_tx(vbd_delete_write, d) == XS_TX_COMMIT;
 }
 
@@ -156,6 +157,7 @@ stub_vbd_create(struct drive *d, const char *params)
 {
 	struct vbd_record rec = { d, params };
 
+	drive_view_stale(d, VIEW_PARAMS);
 	if (store_tx(vbd_create_write, &rec) == XS_TX_COMMIT)
 		return true;
 	log_warn("dom %d %s: writing vbd %s", d->domid, d->vdev, d->backend);

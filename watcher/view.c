@@ -1,15 +1,109 @@
 /*
- * One look at a drive's nodes: the request tools wrote, the progress
- * the daemon wrote, and the vbd's params, read afresh for each step so
- * that whatever event woke the daemon, it acts on the whole truth.
+ * A drive's view of its nodes: the request tools wrote, the progress
+ * the daemon wrote and the vbd's params, kept in memory and read again
+ * only where a watch event says a node may have changed.
+ *
+ * Level-triggered still: an event on a node marks it stale, and the
+ * next look at the drive reads it before anything is decided; an event
+ * that names no node (the directory, a path we cannot parse) marks them
+ * all, and so does adoption, so a restarted daemon reads everything.
+ * What the daemon writes itself it records as it writes it: state and
+ * medium are the daemon's alone (the contract), so their events, which
+ * still start the next step, cost no read.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "step.h"
 #include "store.h"
+
+/* The nodes a view keeps, each a bit of drive_view_stale()'s mask. */
+struct view_cache {
+	unsigned stale;
+	bool has_target;
+	bool target_too_long;
+	bool format_bad;
+	bool eject;
+	bool has_state;
+	bool vbd_present;
+	enum image_format format, vbd_format;
+	enum drive_state state;
+	/* Allocated as long as their values: a host has thousands. */
+	char *target, *medium, *vbd_path;
+};
+
+/* Sets *slot to a copy of value; false without memory. */
+static bool
+cache_set(char **slot, const char *value)
+{
+	char *copy;
+
+	if (*slot != NULL && strcmp(*slot, value) == 0)
+		return true;
+	if ((copy = strdup(value)) == NULL)
+		return false;
+	free(*slot);
+	*slot = copy;
+	return true;
+}
+
+bool
+drive_view_init(struct drive *d)
+{
+	if ((d->view = calloc(1, sizeof(*d->view))) == NULL)
+		return false;
+	d->view->stale = VIEW_ALL;
+	return true;
+}
+
+void
+drive_view_free(struct drive *d)
+{
+	if (d->view == NULL)
+		return;
+	free(d->view->target);
+	free(d->view->medium);
+	free(d->view->vbd_path);
+	free(d->view);
+	d->view = NULL;
+}
+
+void
+drive_view_stale(struct drive *d, unsigned nodes)
+{
+	d->view->stale |= nodes;
+}
+
+/*
+ * A tool writes target and format together, in one transaction, but
+ * their two events may reach us one at a time: an event on any node of
+ * the request makes the whole request stale, so it is never half read.
+ */
+unsigned
+view_node_of_leaf(const char *leaf)
+{
+	if (leaf == NULL)
+		return VIEW_ALL;
+	if (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0 ||
+	    strcmp(leaf, "eject") == 0)
+		return VIEW_REQUEST;
+	/* state, medium, error: the daemon's own writes; others: no node. */
+	return 0;
+}
+
+void
+drive_view_wrote(struct drive *d, enum drive_state state, const char *medium)
+{
+	struct view_cache *c = d->view;
+
+	c->has_state = true;
+	c->state = state;
+	if (medium != NULL && !cache_set(&c->medium, medium))
+		c->stale |= VIEW_MEDIUM;
+}
 
 /*
  * Reads cdrom-request/VDEV/leaf into buf.  1: read; 0: no such node;
@@ -29,51 +123,7 @@ read_leaf(const struct drive *d, const char *leaf, char *buf, size_t len)
 	return errno == ENOENT ? 0 : -1;
 }
 
-static void
-request_read(const struct drive *d, struct request *req)
-{
-	char buf[REQUEST_VALUE_MAX + 1];
-	const char *why;
-	int rc;
-
-	req->eject = false;
-	req->invalid = NULL;
-	req->format = FORMAT_RAW;
-	rc = read_leaf(d, "target", req->target, sizeof(req->target));
-	req->has_target = rc != 0;
-	if (rc == -1)
-		req->invalid = "target is longer than 4095 bytes";
-	else if (target_check(req->target, &why) == -1)
-		req->invalid = why;
-	if (read_leaf(d, "format", buf, sizeof(buf)) == -1 ||
-	    format_parse(buf, &req->format) == -1) {
-		if (req->invalid == NULL)
-			req->invalid = "format is not one of raw, qcow2, vhd, qed";
-	}
-	/*
-	 * A stub domain's QEMU reads the medium through its PV disk, which
-	 * a loop device in dom0 backs: the image's bytes, so raw only.
-	 */
-	if (req->invalid == NULL && d->ops->raw_only &&
-	    req->target[0] != '\0' && req->format != FORMAT_RAW)
-		req->invalid = "a drive whose QEMU runs in a stub domain takes "
-		    "raw images only";
-	if (read_leaf(d, "eject", buf, sizeof(buf)) == 1)
-		req->eject = eject_requested(buf);
-}
-
-static void
-progress_read(const struct drive *d, struct progress *prog)
-{
-	char buf[32];
-
-	prog->has_state = read_leaf(d, "state", buf, sizeof(buf)) == 1 &&
-	    drive_state_parse(buf, &prog->state) == 0;
-	if (!prog->has_state)
-		prog->state = DRIVE_DONE;
-	read_leaf(d, "medium", prog->medium, sizeof(prog->medium));
-}
-
+/* The vbd's params as the kind reads them; false if unreadable. */
 bool
 vbd_params_read(const struct drive *d, struct vbd_params *vbd)
 {
@@ -100,16 +150,92 @@ vbd_params_read(const struct drive *d, struct vbd_params *vbd)
 	return true;
 }
 
+/*
+ * Reads the stale nodes into the cache; v lends its buffers.  false:
+ * the drive has no nodes to look at (a guest being torn down), or its
+ * vbd cannot be read; what could not be read stays stale.
+ */
+static bool
+cache_refresh(struct drive *d, struct drive_view *v)
+{
+	struct view_cache *c = d->view;
+	char path[XS_PATH_MAX], buf[REQUEST_VALUE_MAX + 1];
+	int rc;
+
+	/* No request directory: the guest is being torn down. */
+	if (c->stale == VIEW_ALL && (path_request(path, d->domid,
+	    d->vdev) == -1 || !store_exists(XBT_NULL, path)))
+		return false;
+	if (c->stale & VIEW_REQUEST) {
+		rc = read_leaf(d, "target", v->req.target,
+		    sizeof(v->req.target));
+		c->has_target = rc != 0;
+		c->target_too_long = rc == -1;
+		if (!cache_set(&c->target, v->req.target))
+			return false;
+	}
+		c->format_bad = read_leaf(d, "format", buf, sizeof(buf)) == -1 ||
+		    format_parse(buf, &c->format) == -1;
+		c->eject = read_leaf(d, "eject", buf, sizeof(buf)) == 1 &&
+		    eject_requested(buf);
+	if (c->stale & VIEW_STATE)
+		c->has_state = read_leaf(d, "state", buf, 32) == 1 &&
+		    drive_state_parse(buf, &c->state) == 0;
+	if (c->stale & VIEW_MEDIUM) {
+		read_leaf(d, "medium", v->prog.medium, sizeof(v->prog.medium));
+		if (!cache_set(&c->medium, v->prog.medium))
+			return false;
+	}
+	if (c->stale & VIEW_PARAMS) {
+		if (!vbd_params_read(d, &v->vbd) ||
+		    !cache_set(&c->vbd_path, v->vbd.path))
+			return false;
+		c->vbd_present = v->vbd.present;
+		c->vbd_format = v->vbd.format;
+	}
+	c->stale = 0;
+	return true;
+}
+
+static void
+text_copy(char *buf, size_t len, const char *s)
+{
+	snprintf(buf, len, "%s", s != NULL ? s : "");
+}
+
 bool
 drive_view_read(struct drive *d, struct drive_view *v)
 {
-	char path[XS_PATH_MAX];
+	const struct view_cache *c = d->view;
+	struct request *req = &v->req;
+	const char *why;
 
-	/* No request directory: the guest is being torn down. */
-	if (path_request(path, d->domid, d->vdev) == -1 ||
-	    !store_exists(XBT_NULL, path))
+	if (c->stale != 0 && !cache_refresh(d, v))
 		return false;
-	request_read(d, &v->req);
-	progress_read(d, &v->prog);
-	return vbd_params_read(d, &v->vbd);
+	text_copy(req->target, sizeof(req->target), c->target);
+	req->has_target = c->has_target;
+	req->format = c->format_bad ? FORMAT_RAW : c->format;
+	req->eject = c->eject;
+	req->invalid = NULL;
+	if (c->target_too_long)
+		req->invalid = "target is longer than 4095 bytes";
+	else if (target_check(req->target, &why) == -1)
+		req->invalid = why;
+	if (req->invalid == NULL && c->format_bad)
+		req->invalid = "format is not one of raw, qcow2, vhd, qed";
+	/*
+	 * A stub domain's QEMU reads the medium through its PV disk, which
+	 * a loop device in dom0 backs: the image's bytes, so raw only.
+	 */
+	if (req->invalid == NULL && d->ops->raw_only &&
+	    req->target[0] != '\0' && req->format != FORMAT_RAW)
+		req->invalid = "a drive whose QEMU runs in a stub domain takes "
+		    "raw images only";
+	v->prog.has_state = c->has_state;
+	v->prog.state = c->has_state ? c->state : DRIVE_DONE;
+	text_copy(v->prog.medium, sizeof(v->prog.medium), c->medium);
+	v->vbd.present = c->vbd_present;
+	v->vbd.format = c->vbd_format;
+	text_copy(v->vbd.path, sizeof(v->vbd.path), c->vbd_path);
+	return true;
 }
