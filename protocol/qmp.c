@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "number.h"
 #include "qmp.h"
 
@@ -15,90 +16,41 @@
 #define OPAQUE_MAX	(4096 + 64)
 #define QDEV_MAX	256
 
-/* A command line being built; a failed append sticks. */
-struct cmd {
-	char *buf;
-	size_t cap, len;
-	bool bad;
-};
-
-static void
-cmd_raw(struct cmd *c, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (c->bad || c->cap - c->len <= n) {
-		c->bad = true;
-		return;
-	}
-	memcpy(c->buf + c->len, s, n + 1);
-	c->len += n;
-}
-
-static void
-cmd_str(struct cmd *c, const char *s)
-{
-	int n;
-
-	if (c->bad || (n = json_append_string(c->buf, c->len, c->cap, s)) < 0)
-		c->bad = true;
-	else
-		c->len = n;
-}
-
-static void
-cmd_int(struct cmd *c, long long v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%lld", v);
-	cmd_raw(c, num);
-}
-
 /* QEMU names the IDE device of vbd devid as libxl does: "ide-DEVID". */
 static void
-cmd_device(struct cmd *c, int devid)
+cmd_device(struct json_out *c, int devid)
 {
 	char dev[32];
 
 	snprintf(dev, sizeof(dev), "ide-%d", devid);
-	cmd_raw(c, "\"id\":");
-	cmd_str(c, dev);
+	json_out_key(c, "id", true);
+	json_out_str(c, dev);
 }
 
 /* {"execute":NAME  (then the caller's ,"arguments":{...}) */
 static void
-cmd_begin(struct cmd *c, char *buf, size_t cap, const char *name)
+cmd_begin(struct json_out *c, char *buf, size_t cap, const char *name)
 {
-	c->buf = buf;
-	c->cap = cap;
-	c->len = 0;
-	c->bad = buf == NULL || cap == 0 || cap > INT_MAX;
-	if (!c->bad)
-		buf[0] = '\0';
-	cmd_raw(c, "{\"execute\":");
-	cmd_str(c, name);
+	json_out_fixed(c, buf, cap);
+	json_out_raw(c, "{");
+	json_out_key(c, "execute", true);
+	json_out_str(c, name);
 }
 
 /* ,"id":ID}\r\n  and the result a builder returns. */
 static int
-cmd_end(struct cmd *c, unsigned id)
+cmd_end(struct json_out *c, unsigned id)
 {
-	cmd_raw(c, ",\"id\":");
-	cmd_int(c, id);
-	cmd_raw(c, "}\r\n");
-	if (c->bad) {
-		if (c->buf != NULL && c->cap > 0)
-			c->buf[0] = '\0';
-		return -1;
-	}
-	return (int)c->len;
+	json_out_key(c, "id", false);
+	json_out_int(c, id);
+	json_out_raw(c, "}\r\n");
+	return json_out_end(c);
 }
 
 int
 qmp_cmd_capabilities(char *buf, size_t cap, unsigned id)
 {
-	struct cmd c;
+	struct json_out c;
 
 	cmd_begin(&c, buf, cap, "qmp_capabilities");
 	return cmd_end(&c, id);
@@ -107,7 +59,7 @@ qmp_cmd_capabilities(char *buf, size_t cap, unsigned id)
 int
 qmp_cmd_query(char *buf, size_t cap, unsigned id, const char *cmd)
 {
-	struct cmd c;
+	struct json_out c;
 
 	if (cmd == NULL || *cmd == '\0')
 		return -1;
@@ -118,42 +70,42 @@ qmp_cmd_query(char *buf, size_t cap, unsigned id, const char *cmd)
 int
 qmp_cmd_eject(char *buf, size_t cap, unsigned id, int devid, bool force)
 {
-	struct cmd c;
+	struct json_out c;
 
 	if (devid < 0)
 		return -1;
 	cmd_begin(&c, buf, cap, "eject");
-	cmd_raw(&c, ",\"arguments\":{");
+	json_out_raw(&c, ",\"arguments\":{");
 	cmd_device(&c, devid);
-	cmd_raw(&c, force ? ",\"force\":true}" : ",\"force\":false}");
+	json_out_raw(&c, force ? ",\"force\":true}" : ",\"force\":false}");
 	return cmd_end(&c, id);
 }
 
 int
 qmp_cmd_add_fd(char *buf, size_t cap, unsigned id, const char *opaque)
 {
-	struct cmd c;
+	struct json_out c;
 
 	if (opaque == NULL)
 		return -1;
 	cmd_begin(&c, buf, cap, "add-fd");
-	cmd_raw(&c, ",\"arguments\":{\"opaque\":");
-	cmd_str(&c, opaque);
-	cmd_raw(&c, "}");
+	json_out_raw(&c, ",\"arguments\":{\"opaque\":");
+	json_out_str(&c, opaque);
+	json_out_raw(&c, "}");
 	return cmd_end(&c, id);
 }
 
 int
 qmp_cmd_remove_fd(char *buf, size_t cap, unsigned id, int fdset_id)
 {
-	struct cmd c;
+	struct json_out c;
 
 	if (fdset_id < 0)
 		return -1;
 	cmd_begin(&c, buf, cap, "remove-fd");
-	cmd_raw(&c, ",\"arguments\":{\"fdset-id\":");
-	cmd_int(&c, fdset_id);
-	cmd_raw(&c, "}");
+	json_out_raw(&c, ",\"arguments\":{\"fdset-id\":");
+	json_out_int(&c, fdset_id);
+	json_out_raw(&c, "}");
 	return cmd_end(&c, id);
 }
 
@@ -161,22 +113,22 @@ int
 qmp_cmd_change_medium(char *buf, size_t cap, unsigned id, int devid,
     int fdset_id, const char *driver, bool force)
 {
-	struct cmd c;
+	struct json_out c;
 	char file[32];
 
 	if (devid < 0 || fdset_id < 0 || driver == NULL || *driver == '\0')
 		return -1;
 	snprintf(file, sizeof(file), "/dev/fdset/%d", fdset_id);
 	cmd_begin(&c, buf, cap, "blockdev-change-medium");
-	cmd_raw(&c, ",\"arguments\":{");
+	json_out_raw(&c, ",\"arguments\":{");
 	cmd_device(&c, devid);
-	cmd_raw(&c, ",\"filename\":");
-	cmd_str(&c, file);
-	cmd_raw(&c, ",\"format\":");
-	cmd_str(&c, driver);
+	json_out_raw(&c, ",\"filename\":");
+	json_out_str(&c, file);
+	json_out_raw(&c, ",\"format\":");
+	json_out_str(&c, driver);
 	if (force)
-		cmd_raw(&c, ",\"force\":true");
-	cmd_raw(&c, "}");
+		json_out_raw(&c, ",\"force\":true");
+	json_out_raw(&c, "}");
 	return cmd_end(&c, id);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "json.h"
+#include "json_out.h"
 #include "tap.h"
 
 static struct json *
@@ -407,9 +408,56 @@ test_append(void)
 	json_free(doc);
 }
 
+/* The writer: bounded and growing, and a failure that sticks. */
+static void
+test_writer(void)
+{
+	struct json_out o;
+	char buf[32], big[3000];
+	size_t i;
+
+	json_out_fixed(&o, buf, sizeof(buf));
+	json_out_raw(&o, "{");
+	json_out_key(&o, "a", true);
+	json_out_str(&o, "x\"y");
+	json_out_key(&o, "n", false);
+	json_out_int(&o, -42);
+	json_out_raw(&o, "}");
+	is_int(json_out_end(&o), 20, "a bounded object's length");
+	is_str(buf, "{\"a\":\"x\\\"y\",\"n\":-42}", "its text, escaped");
+
+	json_out_fixed(&o, buf, 8);
+	json_out_str(&o, "too long for eight");
+	json_out_raw(&o, "1");
+	is_int(json_out_end(&o), -1, "what does not fit fails, and sticks");
+	is_str(buf, "", "and leaves no partial text");
+
+	memset(big, 'q', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[7] = '\n';
+	json_out_growing(&o);
+	json_out_raw(&o, "[");
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			json_out_raw(&o, ",");
+		json_out_str(&o, big);
+	}
+	json_out_raw(&o, "]");
+	is_int(json_out_end(&o), 2 + 3 + 4 * (2 + 2998 + 6),
+	    "a growing writer takes four 3 KB strings");
+	ok(o.buf != NULL && strncmp(o.buf, "[\"qqqqqqq\\u000aq", 16) == 0,
+	    "escaping a control byte as it grows");
+	json_out_free(&o);
+	ok(o.buf == NULL, "freed");
+
+	json_out_fixed(&o, NULL, 10);
+	is_int(json_out_end(&o), -1, "no buffer fails");
+}
+
 int
 main(void)
 {
+	test_writer();
 	test_parse();
 	test_limits();
 	test_get();

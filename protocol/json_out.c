@@ -1,0 +1,125 @@
+/*
+ * The JSON writer (json_out.h): appends into a bounded or a growing
+ * buffer; strings are escaped by json.c's json_append_string.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "json_out.h"
+
+void
+json_out_fixed(struct json_out *o, char *buf, size_t cap)
+{
+	o->buf = buf;
+	o->cap = cap;
+	o->len = 0;
+	o->grows = false;
+	o->bad = buf == NULL || cap == 0 || cap > INT_MAX;
+	if (!o->bad)
+		buf[0] = '\0';
+}
+
+void
+json_out_growing(struct json_out *o)
+{
+	o->buf = NULL;
+	o->cap = o->len = 0;
+	o->grows = true;
+	o->bad = false;
+}
+
+/* Room for n more bytes and the NUL. */
+static bool
+room(struct json_out *o, size_t n)
+{
+	size_t want;
+	char *p;
+
+	if (o->bad)
+		return false;
+	if (o->cap - o->len > n)
+		return true;
+	if (!o->grows || n > INT_MAX / 2 - o->len) {
+		o->bad = true;
+		return false;
+	}
+	want = o->cap > 0 ? o->cap : 256;
+	while (want - o->len <= n)
+		want *= 2;
+	if ((p = realloc(o->buf, want)) == NULL) {
+		o->bad = true;
+		return false;
+	}
+	o->buf = p;
+	o->cap = want;
+	return true;
+}
+
+void
+json_out_raw(struct json_out *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!room(o, n))
+		return;
+	memcpy(o->buf + o->len, s, n + 1);
+	o->len += n;
+}
+
+void
+json_out_str(struct json_out *o, const char *s)
+{
+	int n;
+
+	/* An escaped byte takes at most 6 ("\u00XX"), and two quotes. */
+	if (s == NULL || strlen(s) > (INT_MAX - 2) / 6 ||
+	    !room(o, o->grows ? 6 * strlen(s) + 2 : 0)) {
+		o->bad = true;
+		return;
+	}
+	if ((n = json_append_string(o->buf, o->len, o->cap, s)) < 0)
+		o->bad = true;
+	else
+		o->len = (size_t)n;
+}
+
+void
+json_out_int(struct json_out *o, long long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	json_out_raw(o, num);
+}
+
+void
+json_out_key(struct json_out *o, const char *key, bool first)
+{
+	if (!first)
+		json_out_raw(o, ",");
+	json_out_str(o, key);
+	json_out_raw(o, ":");
+}
+
+int
+json_out_end(struct json_out *o)
+{
+	if (o->bad) {
+		if (o->buf != NULL && o->cap > 0)
+			o->buf[0] = '\0';
+		return -1;
+	}
+	return (int)o->len;
+}
+
+void
+json_out_free(struct json_out *o)
+{
+	if (o->grows)
+		free(o->buf);
+	o->buf = NULL;
+	o->cap = o->len = 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * Writing JSON text, the project's one writer: QMP commands, the CLI's
+ * --json output and libxl's saved configuration are all built with it.
+ * A failed append (no room, no memory) sticks, so a builder checks once,
+ * at the end.
+ */
+#ifndef PROTOCOL_JSON_OUT_H
+#define PROTOCOL_JSON_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_out {
+	char *buf;
+	size_t cap, len;
+	bool grows;		/* buf is malloc'd and grows as needed */
+	bool bad;
+};
+
+/* Into the caller's buf of cap bytes, or into a malloc'd, growing one. */
+void json_out_fixed(struct json_out *o, char *buf, size_t cap);
+void json_out_growing(struct json_out *o);
+
+/* Appends s as it is (structure: braces, commas, literals). */
+void json_out_raw(struct json_out *o, const char *s);
+/* Appends s as a JSON string, every escape done. */
+void json_out_str(struct json_out *o, const char *s);
+void json_out_int(struct json_out *o, long long v);
+/* Appends "key": (after a comma unless first). */
+void json_out_key(struct json_out *o, const char *key, bool first);
+
+/*
+ * The text's length, or -1 if an append failed, and then buf (when
+ * there is one) holds "" so that no partial text is used by mistake.
+ */
+int json_out_end(struct json_out *o);
+/* Frees a growing writer's buffer. */
+void json_out_free(struct json_out *o);
+
+#endif
