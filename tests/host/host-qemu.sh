@@ -69,40 +69,22 @@ hvm_guest_create_drives() {
 	} | "$HOST_BIN/xs-tx"
 }
 
-# qmp_call SOCKET JSON: sends one QMP command (give it "id":"t") after
-# the capabilities handshake; prints QEMU's reply line.  Keeps the
-# connection open until the reply is there, not for a fixed time; the
-# newlines it sends meanwhile (blank to QMP) end the loop with SIGPIPE
-# should socat have failed.
+# qmp_call SOCKET JSON: sends one QMP command, JSON ({"execute": ...,
+# "arguments": ...}; an "id" in it is not used) after the capabilities
+# handshake and prints QEMU's whole reply, a refusal too, as JSON.
 qmp_call() {
-	local out rc=0 i
-	out=$(mktemp "$HOSTDIR/qmp.XXXXXX") || return 1
-	# shellcheck disable=SC2094 # we wait for socat to write the reply
-	{
-		printf '{"execute":"qmp_capabilities"}\n%s\n' "$2"
-		for ((i = 0; i < HOST_TIMEOUT * 20; i++)); do
-			grep -q '"id": *"t"' "$out" && break
-			sleep 0.05
-			printf '\n'
-		done
-	} 2>/dev/null | socat -t 0 - "UNIX-CONNECT:$1" >"$out" || rc=1
-	grep '"id": *"t"' "$out" || rc=1
-	rm -f "$out"
-	return $rc
+	local cmd args
+	cmd=$(jq -e -r .execute <<<"$2") || return 1
+	args=$(jq -c '.arguments // empty' <<<"$2") || return 1
+	"$HOST_BIN/qmp-call" -t "$HOST_TIMEOUT" --reply "$1" "$cmd" \
+	    ${args:+"$args"}
 }
 
 # qmp_test D COMMAND [ARGS-JSON]: runs COMMAND on D's test QMP socket
-# and prints its "return" as compact JSON; a QMP error goes to stderr.
+# and prints its "return" as JSON, one line; a QMP error goes to stderr.
 qmp_test() {
-	local reply args=${3:-'{}'}
-	reply=$(qmp_call "$QMPDIR/qmp-test-$1" \
-	    "{\"execute\":\"$2\",\"arguments\":$args,\"id\":\"t\"}") ||
-		return 1
-	if ! jq -e -c 'if has("return") then .return else halt_error end' \
-	    <<<"$reply" 2>/dev/null; then
-		echo "qmp_test: $2: $reply" >&2
-		return 1
-	fi
+	"$HOST_BIN/qmp-call" -t "$HOST_TIMEOUT" "$QMPDIR/qmp-test-$1" "$2" \
+	    "${3:-"{}"}"
 }
 
 # qemu_block D VDEV: the query-block entry of VDEV's CD drive, as JSON.
