@@ -16,11 +16,11 @@
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
 
+#include "domid.h"
 #include "number.h"
 #include "xs.h"
 
 #define PATH_LEN	256
-#define DOMID_MAX	0x7fef
 
 /* dir/node, malloc'd, or NULL if it does not exist (or cannot be read). */
 static inline char *
