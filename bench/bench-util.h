@@ -1,9 +1,8 @@
 /*
  * What the benchmark programs share: a monotonic clock in µs, fatal
  * errors that say which measurement could not be made, blocking QMP
- * round trips (replies read through protocol/qmp.h, so through jsmn),
- * and small xenstore helpers.  Benchmarks only: nothing here is hostile
- * input hardened beyond what protocol/qmp.h already does.
+ * round trips (common/qmp_sync.h, with a failure fatal), and small
+ * xenstore helpers (common/xs.h's, with a failure fatal).
  */
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
@@ -13,7 +12,8 @@
 
 #include <xenstore.h>
 
-#include "qmp.h"
+#include "qmp_sync.h"
+#include "xs.h"
 
 /* How long any single wait of a benchmark lasts before it fails. */
 #define BENCH_TIMEOUT_MS 60000
@@ -23,12 +23,9 @@ void bench_sleep_ms(unsigned ms);
 void bench_die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
-/* A blocking QMP client connection. */
+/* A blocking QMP client connection whose failures are fatal. */
 struct bq {
-	int fd;
-	unsigned next_id;
-	size_t len;
-	char buf[QMP_LINE_MAX + 2];
+	struct qmp_sync s;
 };
 
 /* Connects to path, takes the greeting, negotiates capabilities. */
@@ -51,11 +48,13 @@ int bq_change_medium(struct bq *q, int devid, int fdset, const char *driver,
 void bq_eject(struct bq *q, int devid);
 
 struct xs_handle *bench_xs_open(void);
-/* Reads path into buf ("" and false if missing). */
+/* Reads path into buf ("" and false if missing or too long). */
 bool bench_xs_read(struct xs_handle *xs, xs_transaction_t t,
     const char *path, char *buf, size_t len);
 void bench_xs_write(struct xs_handle *xs, xs_transaction_t t,
     const char *path, const char *value);
+/* Runs body in a transaction (xs_tx_run); a failure is fatal. */
+void bench_xs_tx(struct xs_handle *xs, xs_tx_fn *body, void *ctx);
 /* Waits for a watch event on xs for at most ms; false on timeout. */
 bool bench_xs_wait(struct xs_handle *xs, int ms);
 /* Drains the watch events queued on xs; returns how many. */

@@ -181,27 +181,34 @@ cmd_changes(int argc, char **argv)
 
 /* --- floor --------------------------------------------------------------- */
 
+struct floor_kv {
+	const char *dir;
+	const char *const *kv;
+	size_t n;
+};
+
+static int
+floor_tx_body(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+	const struct floor_kv *f = ctx;
+	char path[512];
+	size_t i;
+
+	for (i = 0; i + 1 < f->n; i += 2) {
+		child_path(path, sizeof(path), f->dir, f->kv[i]);
+		bench_xs_write(xs, t, path, f->kv[i + 1]);
+	}
+	return XS_TX_COMMIT;
+}
+
 /* One transaction of writes: pairs of leaf (under dir) and value. */
 static void
 floor_tx(struct xs_handle *xs, const char *dir, const char *const *kv,
     size_t n)
 {
-	char path[512];
-	xs_transaction_t t;
-	size_t i;
+	struct floor_kv f = { dir, kv, n };
 
-	for (;;) {
-		if ((t = xs_transaction_start(xs)) == XBT_NULL)
-			bench_die("transaction: %s", strerror(errno));
-		for (i = 0; i + 1 < n; i += 2) {
-			child_path(path, sizeof(path), dir, kv[i]);
-			bench_xs_write(xs, t, path, kv[i + 1]);
-		}
-		if (xs_transaction_end(xs, t, false))
-			return;
-		if (errno != EAGAIN)
-			bench_die("commit: %s", strerror(errno));
-	}
+	bench_xs_tx(xs, floor_tx_body, &f);
 }
 
 static volatile sig_atomic_t stop;
@@ -219,7 +226,7 @@ floor_change(struct xs_handle *xs, const char *prefix, const char *qmp,
 {
 	char params[4200], err[512], line[4300], opaque[4200];
 	struct qmp_msg m;
-	struct bq q = { .fd = -1 };
+	struct bq q = { .s.fd = -1 };
 	unsigned id;
 	int fd;
 
@@ -375,7 +382,7 @@ cmd_stub_replica(int argc, char **argv)
 {
 	struct stub_find f;
 	struct xs_handle *xs;
-	struct bq q = { .fd = -1 };
+	struct bq q = { .s.fd = -1 };
 	struct qmp_msg m;
 	char path[512], line[128], err[512], name[VDEV_NAME_MAX];
 	unsigned long long t;
@@ -462,16 +469,76 @@ perms(struct xs_handle *xs, xs_transaction_t t, const char *path, int owner,
 		bench_die("chmod %s: %s", path, strerror(errno));
 }
 
+struct populate_dom {
+	int d;
+	const char *dom, *uuid;
+};
+
+/* Domain pd's nodes, in one transaction. */
 static int
-cmd_populate(int argc, char **argv)
+populate_tx(struct xs_handle *xs, xs_transaction_t t, void *ctx)
 {
 	static const char *const vdevs[] = { "hdc", "hdd" };
 	static const int devids[] = { 5632, 5696 };
+	const struct populate_dom *pd = ctx;
+	const char *dom = pd->dom;
+	char p[512], be[128], fe[128], lx[128], value[64];
+	int d = pd->d, k;
+
+	/*
+	 * Only what the daemon reads to adopt and change a
+	 * drive (as libxl writes it): fewer requests make the
+	 * layout of a thousand domains quicker.
+	 */
+	bench_xs_write(xs, t, dom, "");
+	perms(xs, t, dom, 0, d);
+	snprintf(value, sizeof(value), "/vm/%s", pd->uuid);
+	snprintf(p, sizeof(p), "%s/vm", dom);
+	bench_xs_write(xs, t, p, value);
+	for (k = 0; k < 2; k++) {
+		snprintf(be, sizeof(be),
+		    "/local/domain/0/backend/qdisk/%d/%d", d,
+		    devids[k]);
+		snprintf(fe, sizeof(fe), "%s/device/vbd/%d", dom,
+		    devids[k]);
+		snprintf(lx, sizeof(lx), "/libxl/%d/device/vbd/%d",
+		    d, devids[k]);
+		child_path(p, sizeof(p), lx, "frontend");
+		bench_xs_write(xs, t, p, fe);
+		child_path(p, sizeof(p), lx, "backend");
+		bench_xs_write(xs, t, p, be);
+		bench_xs_write(xs, t, be, "");
+		perms(xs, t, be, 0, d);
+		{
+			const char *dirs[] = { be, lx };
+			int j;
+
+			for (j = 0; j < 2; j++) {
+				child_path(p, sizeof(p), dirs[j],
+				    "params");
+				bench_xs_write(xs, t, p, "aio:");
+				child_path(p, sizeof(p), dirs[j],
+				    "type");
+				bench_xs_write(xs, t, p, "qdisk");
+			}
+		}
+		child_path(p, sizeof(p), be, "device-type");
+		bench_xs_write(xs, t, p, "cdrom");
+		child_path(p, sizeof(p), be, "dev");
+		bench_xs_write(xs, t, p, vdevs[k]);
+	}
+	snprintf(p, sizeof(p),
+	    "/local/domain/0/device-model/%d/state", d);
+	bench_xs_write(xs, t, p, "running");
+	return XS_TX_COMMIT;
+}
+
+static int
+cmd_populate(int argc, char **argv)
+{
 	struct xs_handle *xs;
-	xs_transaction_t t;
-	char p[512], dom[64], uuid[40], be[128], fe[128], lx[128];
-	char value[64], *shim;
-	int first, last, d, k, fd;
+	char p[512], dom[64], uuid[40], *shim;
+	int first, last, d, fd;
 	bool introduce = true;
 
 	if (argc == 4 && strcmp(argv[3], "--no-introduce") == 0)
@@ -497,58 +564,10 @@ cmd_populate(int argc, char **argv)
 		close(fd);
 		snprintf(dom, sizeof(dom), "/local/domain/%d", d);
 		snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012d", d);
-		for (;;) {
-			if ((t = xs_transaction_start(xs)) == XBT_NULL)
-				bench_die("transaction: %s", strerror(errno));
-			/*
-			 * Only what the daemon reads to adopt and change a
-			 * drive (as libxl writes it): fewer requests make the
-			 * layout of a thousand domains quicker.
-			 */
-			bench_xs_write(xs, t, dom, "");
-			perms(xs, t, dom, 0, d);
-			snprintf(value, sizeof(value), "/vm/%s", uuid);
-			snprintf(p, sizeof(p), "%s/vm", dom);
-			bench_xs_write(xs, t, p, value);
-			for (k = 0; k < 2; k++) {
-				snprintf(be, sizeof(be),
-				    "/local/domain/0/backend/qdisk/%d/%d", d,
-				    devids[k]);
-				snprintf(fe, sizeof(fe), "%s/device/vbd/%d", dom,
-				    devids[k]);
-				snprintf(lx, sizeof(lx), "/libxl/%d/device/vbd/%d",
-				    d, devids[k]);
-				child_path(p, sizeof(p), lx, "frontend");
-				bench_xs_write(xs, t, p, fe);
-				child_path(p, sizeof(p), lx, "backend");
-				bench_xs_write(xs, t, p, be);
-				bench_xs_write(xs, t, be, "");
-				perms(xs, t, be, 0, d);
-				{
-					const char *dirs[] = { be, lx };
-					int j;
+		{
+			struct populate_dom pd = { d, dom, uuid };
 
-					for (j = 0; j < 2; j++) {
-						child_path(p, sizeof(p), dirs[j],
-						    "params");
-						bench_xs_write(xs, t, p, "aio:");
-						child_path(p, sizeof(p), dirs[j],
-						    "type");
-						bench_xs_write(xs, t, p, "qdisk");
-					}
-				}
-				child_path(p, sizeof(p), be, "device-type");
-				bench_xs_write(xs, t, p, "cdrom");
-				child_path(p, sizeof(p), be, "dev");
-				bench_xs_write(xs, t, p, vdevs[k]);
-			}
-			snprintf(p, sizeof(p),
-			    "/local/domain/0/device-model/%d/state", d);
-			bench_xs_write(xs, t, p, "running");
-			if (xs_transaction_end(xs, t, false))
-				break;
-			if (errno != EAGAIN)
-				bench_die("commit: %s", strerror(errno));
+			bench_xs_tx(xs, populate_tx, &pd);
 		}
 		/*
 		 * xenstored introduces the domain as xs-ring has it do, but
@@ -701,18 +720,40 @@ cmd_adopt_wait(int argc, char **argv)
 
 /* --- adopt-floor ----------------------------------------------------------- */
 
+struct floor_dir {
+	int d;
+	const char *dir;
+};
+
+/* The floor's request directory of a drive, made as the daemon makes it. */
 static int
-cmd_adopt_floor(int argc, char **argv)
+floor_dir_tx(struct xs_handle *xs, xs_transaction_t t, void *ctx)
 {
 	static const char *const leaves[] = {
 		"target", "format", "eject", "state", "medium", "error",
 	};
+	const struct floor_dir *f = ctx;
+	char path[256];
+	unsigned k;
+
+	bench_xs_write(xs, t, f->dir, "");
+	perms(xs, t, f->dir, 0, f->d);
+	for (k = 0; k < 6; k++) {
+		child_path(path, sizeof(path), f->dir, leaves[k]);
+		bench_xs_write(xs, t, path, k == 3 ? "done" : "");
+		perms(xs, t, path, 0, f->d);
+	}
+	return XS_TX_COMMIT;
+}
+
+static int
+cmd_adopt_floor(int argc, char **argv)
+{
 	struct xs_handle *xs;
-	xs_transaction_t t;
 	unsigned long long t0;
 	char path[256], dir[256], be[256], value[4096], vdev[16];
 	char **doms, **vbds;
-	unsigned nd, nv, i, j, k;
+	unsigned nd, nv, i, j;
 	int first, last, d;
 
 	if (argc != 3)
@@ -745,23 +786,10 @@ cmd_adopt_floor(int argc, char **argv)
 			bench_xs_read(xs, XBT_NULL, path, value, sizeof(value));
 			snprintf(dir, sizeof(dir),
 			    "/local/domain/%d/bench-floor/%s", d, vdev);
-			for (;;) {
-				if ((t = xs_transaction_start(xs)) == XBT_NULL)
-					bench_die("transaction: %s",
-					    strerror(errno));
-				bench_xs_write(xs, t, dir, "");
-				perms(xs, t, dir, 0, d);
-				for (k = 0; k < 6; k++) {
-					child_path(path, sizeof(path), dir,
-					    leaves[k]);
-					bench_xs_write(xs, t, path, k == 3 ?
-					    "done" : "");
-					perms(xs, t, path, 0, d);
-				}
-				if (xs_transaction_end(xs, t, false))
-					break;
-				if (errno != EAGAIN)
-					bench_die("commit: %s", strerror(errno));
+			{
+				struct floor_dir fd = { d, dir };
+
+				bench_xs_tx(xs, floor_dir_tx, &fd);
 			}
 		}
 		free(vbds);
@@ -774,11 +802,32 @@ cmd_adopt_floor(int argc, char **argv)
 
 /* --- many ------------------------------------------------------------------ */
 
+struct many_targets {
+	int first, last;
+	const char *vdev;
+	char **want;
+};
+
+/* Every guest's new target, in one transaction: one burst of changes. */
+static int
+many_tx(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+	const struct many_targets *mt = ctx;
+	char path[256];
+	int d;
+
+	for (d = mt->first; d <= mt->last; d++) {
+		snprintf(path, sizeof(path),
+		    "/local/domain/%d/cdrom-request/%s/target", d, mt->vdev);
+		bench_xs_write(xs, t, path, mt->want[d - mt->first]);
+	}
+	return XS_TX_COMMIT;
+}
+
 static int
 cmd_many(int argc, char **argv)
 {
 	struct xs_handle *xs;
-	xs_transaction_t t;
 	unsigned long long t0, *done_at;
 	char path[256], medium[4096], state[32], **want, **ev;
 	int first, last, n, d, left;
@@ -807,19 +856,10 @@ cmd_many(int argc, char **argv)
 	bench_sleep_ms(200);
 	bench_xs_drain(xs);
 	t0 = bench_now_us();
-	for (;;) {
-		if ((t = xs_transaction_start(xs)) == XBT_NULL)
-			bench_die("transaction: %s", strerror(errno));
-		for (d = first; d <= last; d++) {
-			snprintf(path, sizeof(path),
-			    "/local/domain/%d/cdrom-request/%s/target", d,
-			    argv[3]);
-			bench_xs_write(xs, t, path, want[d - first]);
-		}
-		if (xs_transaction_end(xs, t, false))
-			break;
-		if (errno != EAGAIN)
-			bench_die("commit: %s", strerror(errno));
+	{
+		struct many_targets mt = { first, last, argv[3], want };
+
+		bench_xs_tx(xs, many_tx, &mt);
 	}
 	for (left = n; left > 0;) {
 		if (bench_now_us() - t0 > BENCH_TIMEOUT_MS * 1000ULL)

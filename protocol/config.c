@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "domid.h"
 #include "number.h"
 #include "request.h"
 #include "vdev.h"
@@ -19,7 +20,6 @@
 #define LINE_LEN_MAX	4096
 #define KEY_MAX		32
 #define SHOW_MAX	64	/* how much of a bad value an error quotes */
-#define DOMID_MAX	0x7fef	/* DOMID_FIRST_RESERVED less one, as the CLI */
 
 struct parse {
 	struct config c;	/* built here, handed over only on success */

@@ -669,6 +669,18 @@ put_char(char *buf, size_t *used, size_t cap, unsigned char c)
 	return put(buf, used, cap, (const char *)&c, 1);
 }
 
+bool
+json_raw(struct json_val v, const char **text, size_t *len)
+{
+	const jsmntok_t *t = tok_of(v);
+
+	if (t == NULL)
+		return false;
+	*text = v.doc->text + text_start(t);
+	*len = (size_t)(text_end(t) - text_start(t));
+	return true;
+}
+
 int
 json_append_string(char *buf, size_t len, size_t cap, const char *s)
 {

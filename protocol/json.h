@@ -59,6 +59,13 @@ bool json_array_first(struct json_val v, struct json_val *elem);
 bool json_array_next(struct json_val *elem);
 
 /*
+ * Value v's own text in its document, as it was parsed (quotes of a
+ * string included, escapes left as they are): *len bytes at *text,
+ * valid while the document is.  False for a value that points nowhere.
+ */
+bool json_raw(struct json_val v, const char **text, size_t *len);
+
+/*
  * Appends s to buf as a JSON string literal, quotes included.  Returns
  * the new length, or -1 if it would not fit in cap bytes (with a NUL).
  */

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domid.h"
 #include "number.h"
 #include "paths.h"
 #include "vdev.h"
 
-#define DOMID_MAX	65535
 #define LEAF_MAX	16		/* path_parse_request's leaf buffer */
 
 /*

@@ -21,14 +21,12 @@
 #include <string.h>
 
 #include "domain.h"
+#include "domid.h"
 #include "drive.h"
 #include "log.h"
 #include "loop.h"
 #include "number.h"
 #include "store.h"
-
-/* Domain ids above this are Xen's reserved ones (DOMID_FIRST_RESERVED). */
-#define DOMID_MAX 0x7fef
 
 struct domain {
 	int domid;

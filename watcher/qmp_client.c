@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "fdpass.h"
 #include "log.h"
 #include "loop.h"
 #include "qmp_client.h"
@@ -209,26 +210,10 @@ qmp_send(struct qmp_conn *c, const char *line, int len, unsigned id, int fd)
 static bool
 qmp_write(struct qmp_conn *c)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {
-		.iov_base = c->out + c->out_off,
-		.iov_len = c->out_len - c->out_off,
-	};
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
 	ssize_t n;
 
-	if (c->out_fd != -1) {
-		memset(cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &c->out_fd, sizeof(int));
-	}
-	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	n = send_with_fd(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+	    c->out_fd);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return true;

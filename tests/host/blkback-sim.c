@@ -192,24 +192,24 @@ read_flag(xs_transaction_t t, const char *dir, const char *node)
 static int
 next_state(int state, int fe_state, bool online, bool have_device)
 {
-	if (state == XB_INITIALISING)
-		return XB_INITWAIT;
+	if (state == XenbusStateInitialising)
+		return XenbusStateInitWait;
 	switch (fe_state) {
-	case XB_INITIALISING:
-		if (state == XB_CLOSED && online)
-			return XB_INITWAIT;
+	case XenbusStateInitialising:
+		if (state == XenbusStateClosed && online)
+			return XenbusStateInitWait;
 		break;
-	case XB_INITIALISED:
-	case XB_CONNECTED:
-		if (state == XB_INITWAIT && have_device)
-			return XB_CONNECTED;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (state == XenbusStateInitWait && have_device)
+			return XenbusStateConnected;
 		break;
-	case XB_CLOSING:
-		if (state >= XB_INITWAIT && state < XB_CLOSING)
-			return XB_CLOSING;
+	case XenbusStateClosing:
+		if (state >= XenbusStateInitWait && state < XenbusStateClosing)
+			return XenbusStateClosing;
 		break;
-	case XB_CLOSED:
-		return XB_CLOSED;
+	case XenbusStateClosed:
+		return XenbusStateClosed;
 	default:	/* no frontend (any more): nothing to tell it */
 		break;
 	}
@@ -251,64 +251,76 @@ write_connect(xs_transaction_t t, const char *be, unsigned int maj,
 	    xb_write(xs, t, be, "physical-sector-size", "512");
 }
 
+/* One look at a backend, and what it is moved to. */
+struct vbd_look {
+	const char	*be;
+	bool		 ran;		/* the body ran at least once */
+	bool		 gone;		/* no state: the backend is no more */
+	bool		 ours;		/* it has a hotplug script */
+	int		 state, next;
+	char		*fe, *pdev, *script;
+};
+
+static int
+vbd_step_tx(struct xs_handle *h, xs_transaction_t t, void *ctx)
+{
+	struct vbd_look	*l = ctx;
+	unsigned int	 maj = 0, min = 0;
+	int		 fe_state;
+	bool		 online, have_device;
+
+	free(l->fe);
+	free(l->pdev);
+	free(l->script);
+	l->fe = l->pdev = l->script = NULL;
+	l->ran = true;
+	if ((l->state = xb_state(h, t, l->be)) == -1) {
+		l->gone = true;
+		return XS_TX_NOTHING;
+	}
+	if ((l->script = xb_read(h, t, l->be, "script")) == NULL)
+		return XS_TX_NOTHING;	/* not one we serve */
+	l->ours = true;
+	l->fe = xb_read(h, t, l->be, "frontend");
+	fe_state = l->fe != NULL ? xb_state(h, t, l->fe) : -1;
+	online = read_flag(t, l->be, "online");
+	l->pdev = xb_read(h, t, l->be, "physical-device");
+	have_device = l->pdev != NULL && blkdev_parse(l->pdev, &maj, &min);
+	l->next = next_state(l->state, fe_state, online, have_device);
+	if (l->next == l->state)
+		return XS_TX_NOTHING;
+	if ((l->next == XenbusStateConnected &&
+	    !write_connect(t, l->be, maj, min)) ||
+	    !xwrite_int(t, l->be, "state", l->next))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
 /* Looks at backend domid/devid again and takes it one step on. */
 static void
 vbd_step(int domid, int devid)
 {
-	char		 be[PATH_LEN], *fe = NULL, *pdev = NULL, *script = NULL;
-	unsigned int	 maj = 0, min = 0;
-	int		 state, fe_state, next;
-	bool		 online, have_device, ok;
-	xs_transaction_t t;
+	char		 be[PATH_LEN];
+	struct vbd_look	 l = { .be = be };
+	int		 rc;
 
 	snprintf(be, sizeof(be), BE_ROOT "/%d/%d", domid, devid);
-	for (;;) {
-		free(fe);
-		free(pdev);
-		free(script);
-		fe = pdev = script = NULL;
-		if ((t = xs_transaction_start(xs)) == XBT_NULL) {
-			warn("be %d/%d: transaction", domid, devid);
-			return;
-		}
-		if ((state = xb_state(xs, t, be)) == -1) {
-			xs_transaction_end(xs, t, true);
-			vbd_forget(domid, devid);
-			return;
-		}
-		if ((script = xb_read(xs, t, be, "script")) == NULL) {
-			xs_transaction_end(xs, t, true);
-			return;		/* not one we serve */
-		}
-		fe = xb_read(xs, t, be, "frontend");
-		fe_state = fe != NULL ? xb_state(xs, t, fe) : -1;
-		online = read_flag(t, be, "online");
-		pdev = xb_read(xs, t, be, "physical-device");
-		have_device = pdev != NULL && blkdev_parse(pdev, &maj, &min);
-		next = next_state(state, fe_state, online, have_device);
-		if (next == state) {
-			xs_transaction_end(xs, t, true);
-			break;
-		}
-		ok = next != XB_CONNECTED || write_connect(t, be, maj, min);
-		if (!ok || !xwrite_int(t, be, "state", next)) {
-			xs_transaction_end(xs, t, true);
-			break;
-		}
-		if (xs_transaction_end(xs, t, false)) {
-			printf("be %d/%d: %d -> %d\n", domid, devid, state,
-			    next);
-			break;
-		}
-		if (errno != EAGAIN) {
+	rc = xs_tx_run(xs, vbd_step_tx, &l);
+	if (!l.ran)
+		warn("be %d/%d: transaction", domid, devid);
+	else if (l.gone)
+		vbd_forget(domid, devid);
+	else if (l.ours) {
+		if (rc == XS_TX_COMMIT)
+			printf("be %d/%d: %d -> %d\n", domid, devid, l.state,
+			    l.next);
+		else if (rc == -1)
 			warn("be %d/%d: commit", domid, devid);
-			break;
-		}
+		vbd_watch_frontend(vbd_get(domid, devid), l.fe);
 	}
-	vbd_watch_frontend(vbd_get(domid, devid), fe);
-	free(fe);
-	free(pdev);
-	free(script);
+	free(l.fe);
+	free(l.pdev);
+	free(l.script);
 }
 
 /* Every backend there is, and every one we knew of. */

@@ -201,39 +201,43 @@ vbd_forget(int devid)
  * checks it is still in from (a frontend the toolstack removed is never
  * written); talk_to_blkback()'s ring details go with Initialised.
  */
+struct fe_switch {
+	const char	*fe;
+	int		 from, to;
+};
+
+static int
+fe_switch_tx(struct xs_handle *h, xs_transaction_t t, void *ctx)
+{
+	const struct fe_switch	*sw = ctx;
+	char			 num[16];
+
+	if (xb_state(h, t, sw->fe) != sw->from)
+		return XS_TX_NOTHING;
+	snprintf(num, sizeof(num), "%d", sw->to);
+	if ((sw->to == XenbusStateInitialised &&
+	    (!xb_write(h, t, sw->fe, "ring-ref", "8") ||
+	    !xb_write(h, t, sw->fe, "event-channel", "15") ||
+	    !xb_write(h, t, sw->fe, "protocol", "x86_64-abi"))) ||
+	    !xb_write(h, t, sw->fe, "state", num))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
 static bool
 fe_switch(int devid, const char *fe, int from, int to)
 {
-	xs_transaction_t t;
-	char		 num[16];
+	struct fe_switch	 sw = { fe, from, to };
 
-	for (;;) {
-		if ((t = xs_transaction_start(xs)) == XBT_NULL) {
-			warn("fe %d: transaction", devid);
-			return false;
-		}
-		if (xb_state(xs, t, fe) != from) {
-			xs_transaction_end(xs, t, true);
-			return false;
-		}
-		snprintf(num, sizeof(num), "%d", to);
-		if ((to == XB_INITIALISED &&
-		    (!xb_write(xs, t, fe, "ring-ref", "8") ||
-		    !xb_write(xs, t, fe, "event-channel", "15") ||
-		    !xb_write(xs, t, fe, "protocol", "x86_64-abi"))) ||
-		    !xb_write(xs, t, fe, "state", num)) {
-			xs_transaction_end(xs, t, true);
-			return false;
-		}
-		if (xs_transaction_end(xs, t, false)) {
-			say("fe %d: %d -> %d", devid, from, to);
-			return true;
-		}
-		if (errno != EAGAIN) {
-			warn("fe %d: commit", devid);
-			return false;
-		}
+	switch (xs_tx_run(xs, fe_switch_tx, &sw)) {
+	case XS_TX_COMMIT:
+		say("fe %d: %d -> %d", devid, from, to);
+		return true;
+	case -1:
+		warn("fe %d: transaction", devid);
+		break;
 	}
+	return false;
 }
 
 /*
@@ -636,16 +640,19 @@ vbd_step(int devid)
 		say("fe %d: cannot read %s/state: %s", devid, be, strerror(e));
 	v->be_errno = e;
 	switch (be_state) {
-	case XB_INITWAIT:
-		if (fe_state == XB_INITIALISING)
-			fe_switch(devid, fe, XB_INITIALISING, XB_INITIALISED);
+	case XenbusStateInitWait:
+		if (fe_state == XenbusStateInitialising)
+			fe_switch(devid, fe, XenbusStateInitialising,
+			    XenbusStateInitialised);
 		break;
-	case XB_CONNECTED:
-		if (fe_state == XB_INITIALISING &&
-		    fe_switch(devid, fe, XB_INITIALISING, XB_INITIALISED))
-			fe_state = XB_INITIALISED;
-		if (fe_state == XB_INITIALISED &&
-		    fe_switch(devid, fe, XB_INITIALISED, XB_CONNECTED)) {
+	case XenbusStateConnected:
+		if (fe_state == XenbusStateInitialising &&
+		    fe_switch(devid, fe, XenbusStateInitialising,
+		    XenbusStateInitialised))
+			fe_state = XenbusStateInitialised;
+		if (fe_state == XenbusStateInitialised &&
+		    fe_switch(devid, fe, XenbusStateInitialised,
+		    XenbusStateConnected)) {
 			log_disk(devid, be);
 			if (hold) {
 				v->held = true;
@@ -654,13 +661,14 @@ vbd_step(int devid)
 				cd_appeared(devid, be);
 		}
 		break;
-	case XB_CLOSING:
-	case XB_CLOSED:
-		if (fe_state < XB_CLOSING &&
-		    fe_switch(devid, fe, fe_state, XB_CLOSING))
-			fe_state = XB_CLOSING;
-		if (fe_state == XB_CLOSING)
-			fe_switch(devid, fe, XB_CLOSING, XB_CLOSED);
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		if (fe_state < XenbusStateClosing &&
+		    fe_switch(devid, fe, fe_state, XenbusStateClosing))
+			fe_state = XenbusStateClosing;
+		if (fe_state == XenbusStateClosing)
+			fe_switch(devid, fe, XenbusStateClosing,
+			    XenbusStateClosed);
 		break;
 	default:
 		break;

@@ -1,7 +1,7 @@
 /*
  * What the test host's simulated kernel drivers share (blkback-sim
- * plays xen-blkback, stub-agent plays blkfront): xenbus states, and
- * reading and writing a device directory's nodes.
+ * plays xen-blkback, stub-agent plays blkfront): reading and writing a
+ * device directory's nodes, its xenbus state (xen/io/xenbus.h's).
  */
 #ifndef XBNODE_H
 #define XBNODE_H
@@ -14,22 +14,13 @@
 #include <string.h>
 
 #include <xenstore.h>
+#include <xen/io/xenbus.h>
 
+#include "domid.h"
 #include "number.h"
+#include "xs.h"
 
 #define PATH_LEN	256
-#define DOMID_MAX	0x7fef
-
-/* include/xen/io/xenbus.h */
-enum xenbus_state {
-	XB_UNKNOWN = 0,
-	XB_INITIALISING = 1,
-	XB_INITWAIT = 2,
-	XB_INITIALISED = 3,
-	XB_CONNECTED = 4,
-	XB_CLOSING = 5,
-	XB_CLOSED = 6,
-};
 
 /* dir/node, malloc'd, or NULL if it does not exist (or cannot be read). */
 static inline char *
@@ -64,7 +55,7 @@ xb_write(struct xs_handle *xs, xs_transaction_t t, const char *dir,
 	return false;
 }
 
-/* dir/state: -1 when missing, XB_UNKNOWN when not a state. */
+/* dir/state: -1 when missing, XenbusStateUnknown when not a state. */
 static inline int
 xb_state(struct xs_handle *xs, xs_transaction_t t, const char *dir)
 {
@@ -73,9 +64,9 @@ xb_state(struct xs_handle *xs, xs_transaction_t t, const char *dir)
 
 	if (s == NULL)
 		return -1;
-	v = decimal_parse(s, XB_CLOSED);
+	v = decimal_parse(s, XenbusStateClosed);
 	free(s);
-	return v == -1 ? XB_UNKNOWN : v;
+	return v == -1 ? XenbusStateUnknown : v;
 }
 
 #endif

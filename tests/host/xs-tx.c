@@ -14,7 +14,8 @@
  *				 destroys a device)
  *
  * Blank lines and lines starting with '#' are skipped.  The whole
- * script is replayed when the commit meets a conflict (EAGAIN).
+ * script is replayed when the commit meets a conflict (EAGAIN), at
+ * most XS_TX_TRIES times (common/xs.h's xs_tx_run).
  *
  * xs-tx --each applies each line on its own, outside any transaction,
  * as it is read: a stream of separate writes (a guest's flood, say),
@@ -29,6 +30,8 @@
 #include <string.h>
 
 #include <xenstore.h>
+
+#include "xs.h"
 
 #define MAX_PERMS	16
 #define MAX_LINES	4096
@@ -74,9 +77,8 @@ do_chmod(struct xs_handle *xs, xs_transaction_t t, char *args)
 static bool
 path_cleanup(struct xs_handle *xs, xs_transaction_t t, char *path)
 {
-	char		*val, **kids, *last;
-	unsigned int	 len, n;
-	bool		 empty;
+	char		 one[1], **kids, *last;
+	unsigned int	 n;
 
 	if (!xs_rm(xs, t, path))
 		return errno == ENOENT;
@@ -84,11 +86,9 @@ path_cleanup(struct xs_handle *xs, xs_transaction_t t, char *path)
 		*last = '\0';
 		if (*path == '\0')
 			break;
-		if ((val = xs_read(xs, t, path, &len)) == NULL)
-			break;
-		empty = len == 0;
-		free(val);
-		if (!empty || (kids = xs_directory(xs, t, path, &n)) == NULL)
+		/* One byte holds only the empty value's NUL. */
+		if (!xs_read_bounded(xs, t, path, one, sizeof(one)) ||
+		    (kids = xs_directory(xs, t, path, &n)) == NULL)
 			break;
 		free(kids);
 		if (n != 0)
@@ -162,12 +162,34 @@ run_each(void)
 	return 0;
 }
 
+struct script {
+	char	**lines;
+	size_t	  n;
+	bool	  refused;	/* xenstored refused a line (warned) */
+};
+
+/* The whole script, once per try of the transaction. */
+static int
+run_script(struct xs_handle *xs, xs_transaction_t t, void *ctx)
+{
+	struct script	*sc = ctx;
+	size_t		 i;
+
+	for (i = 0; i < sc->n; i++)
+		if (!run_line(xs, t, sc->lines[i])) {
+			warn("%s", sc->lines[i]);
+			sc->refused = true;
+			return -1;
+		}
+	return XS_TX_COMMIT;
+}
+
 int
 main(int argc, char **argv)
 {
 	static char		*lines[MAX_LINES];
+	struct script		 sc = { lines, 0, false };
 	struct xs_handle	*xs;
-	xs_transaction_t	 t;
 	char			*line = NULL;
 	size_t			 cap = 0, n = 0, i;
 	ssize_t			 len;
@@ -189,19 +211,11 @@ main(int argc, char **argv)
 	free(line);
 	if ((xs = xs_open(0)) == NULL)
 		err(1, "xs_open");
-	for (;;) {
-		if ((t = xs_transaction_start(xs)) == XBT_NULL)
-			err(1, "transaction start");
-		for (i = 0; i < n; i++)
-			if (!run_line(xs, t, lines[i])) {
-				warn("%s", lines[i]);
-				xs_transaction_end(xs, t, true);
-				return 1;
-			}
-		if (xs_transaction_end(xs, t, false))
-			break;
-		if (errno != EAGAIN)
-			err(1, "transaction end");
+	sc.n = n;
+	if (xs_tx_run(xs, run_script, &sc) == -1) {
+		if (sc.refused)
+			return 1;
+		err(1, "transaction");
 	}
 	xs_close(xs);
 	for (i = 0; i < n; i++)

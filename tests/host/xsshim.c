@@ -54,7 +54,8 @@ int		 xc_domain_getinfo(xc_interface *, uint32_t, unsigned int,
 
 #define PAGE		4096
 #define NPORTS		1024
-#define DOMID_LIMIT	0x7FF0	/* DOMID_FIRST_RESERVED */
+/* Ids from DOMID_FIRST_RESERVED (xen/xen.h) up name no domain. */
+#define DOMID_LIMIT	DOMID_FIRST_RESERVED
 
 enum { PORT_FREE, PORT_DOMAIN, PORT_VIRQ };
 

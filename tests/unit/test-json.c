@@ -1,6 +1,7 @@
 /*
  * The JSON layer: strict parsing of one bounded document, typed access
- * that says no to wrong types, unescaping and escaping of strings.
+ * that says no to wrong types, unescaping and escaping of strings, a
+ * value's source text.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -454,6 +455,63 @@ test_writer(void)
 	is_int(json_out_end(&o), -1, "no buffer fails");
 }
 
+/* The source text of member key of doc, as a new string ("" if none). */
+static char *
+raw_at(const char *doc_text, const char *key)
+{
+	struct json *doc = parse(doc_text);
+	struct json_val v;
+	const char *text;
+	size_t len;
+	char *out;
+
+	if (doc == NULL)
+		return strdup("(no document)");
+	v = json_root(doc);
+	if (key != NULL && !json_get(v, key, &v)) {
+		json_free(doc);
+		return strdup("");
+	}
+	if (!json_raw(v, &text, &len))
+		out = strdup("(no text)");
+	else if ((out = malloc(len + 1)) != NULL) {
+		memcpy(out, text, len);
+		out[len] = '\0';
+	}
+	json_free(doc);
+	return out;
+}
+
+static void
+test_raw(void)
+{
+	static const struct { const char *doc, *key, *want; } cases[] = {
+		{ "{\"a\":1}", NULL, "{\"a\":1}" },
+		{ " [ 1 , 2 ] ", NULL, "[ 1 , 2 ]" },
+		{ "{\"a\": [1, {\"b\": null}] , \"c\":2}", "a",
+		    "[1, {\"b\": null}]" },
+		{ "{\"s\":\"x\\\"y\\u00e9\"}", "s", "\"x\\\"y\\u00e9\"" },
+		{ "{\"s\":\"\"}", "s", "\"\"" },
+		{ "{\"n\":-1.5e3}", "n", "-1.5e3" },
+		{ "{\"t\":true,\"z\":null}", "z", "null" },
+		{ "{\"o\":{}}", "o", "{}" },
+		{ "\"top\"", NULL, "\"top\"" },
+	};
+	struct json_val v = { NULL, 0 };
+	const char *text;
+	size_t len, i;
+	char name[160], *got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = raw_at(cases[i].doc, cases[i].key);
+		snprintf(name, sizeof(name), "raw text of %s in %s",
+		    cases[i].key ? cases[i].key : "the root", cases[i].doc);
+		is_str(got, cases[i].want, name);
+		free(got);
+	}
+	ok(!json_raw(v, &text, &len), "raw of a value of no document fails");
+}
+
 int
 main(void)
 {
@@ -466,5 +524,6 @@ main(void)
 	test_string();
 	test_arrays();
 	test_append();
+	test_raw();
 	return done_testing();
 }

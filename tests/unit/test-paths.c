@@ -54,8 +54,8 @@ test_builders(void)
 	is_str(built(path_stubdom_target(buf, 4)),
 	    "/local/domain/4/target", "stub domain target");
 	is_str(built(path_domain(buf, 0)), "/local/domain/0", "domid 0");
-	is_str(built(path_domain(buf, 65535)), "/local/domain/65535",
-	    "domid 65535");
+	is_str(built(path_domain(buf, 32751)), "/local/domain/32751",
+	    "domid 32751, the last of an ordinary domain");
 }
 
 static void
@@ -66,6 +66,8 @@ test_refused(void)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	is_int(path_domain(buf, -1), -1, "a negative domid is refused");
+	is_int(path_domain(buf, 32752), -1,
+	    "domid 32752 (DOMID_FIRST_RESERVED) is refused");
 	is_int(path_domain(buf, 65536), -1, "domid 65536 is refused");
 	is_int(path_request(buf, 3, ""), -1, "an empty vdev is refused");
 	is_int(path_request(buf, 3, NULL), -1, "a NULL vdev is refused");
@@ -128,8 +130,8 @@ test_parse(void)
 	    "a drive path gives an empty leaf");
 	is_str(parsed("/local/domain/0/cdrom-request/xvdaa/eject"),
 	    "0 xvdaa eject", "domid 0");
-	is_str(parsed("/local/domain/65535/cdrom-request/sda/state"),
-	    "65535 sda state", "domid 65535");
+	is_str(parsed("/local/domain/32751/cdrom-request/sda/state"),
+	    "32751 sda state", "domid 32751");
 	is_str(parsed("/local/domain/3/cdrom-request/hdc/device-model"),
 	    "3 hdc device-model", "a leaf with a dash");
 	is_str(parsed("/local/domain/3/cdrom-request/abcdefghijklmno"),
@@ -152,6 +154,8 @@ static const char *bad_paths[] = {
 	"/local/domain/-3/cdrom-request/hdc",
 	"/local/domain/+3/cdrom-request/hdc",
 	"/local/domain//cdrom-request/hdc",
+	"/local/domain/32752/cdrom-request/hdc",
+	"/local/domain/65535/cdrom-request/hdc",
 	"/local/domain/65536/cdrom-request/hdc",
 	"/local/domain/99999999999999999999/cdrom-request/hdc",
 	"/local/domain/3x/cdrom-request/hdc",
