@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "json.h"
+#include "json_out.h"
 
 bool progress_tty;
 static bool progress_shown;	/* the terminal line holds something */
@@ -222,100 +222,50 @@ status_line(const struct drive_ref *d, const struct drive_nodes *n)
 	    n->error));
 }
 
-/* A growing buffer for the JSON text. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static bool
-buf_grow(struct buf *b, size_t need)
+/* "key":"value" (after a comma unless first). */
+static void
+member(struct json_out *o, const char *key, const char *value, bool first)
 {
-	char *ns;
-	size_t cap = b->cap ? b->cap : 1024;
-
-	while (cap < b->len + need + 1)
-		cap *= 2;
-	if (cap == b->cap)
-		return true;
-	if (cap > INT_MAX || (ns = realloc(b->s, cap)) == NULL)
-		return false;
-	b->s = ns;
-	b->cap = cap;
-	return true;
-}
-
-static bool
-buf_raw(struct buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!buf_grow(b, n))
-		return false;
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
-	return true;
-}
-
-/* "key":"value" with json_append_string doing every escape. */
-static bool
-buf_member(struct buf *b, const char *key, const char *value, bool first)
-{
-	int n;
-
-	if (!buf_raw(b, first ? "" : ","))
-		return false;
-	/* An escaped byte takes at most 6 ("\u00XX"), plus quotes and ':'. */
-	if (!buf_grow(b, 6 * (strlen(key) + strlen(value)) + 8))
-		return false;
-	if ((n = json_append_string(b->s, b->len, b->cap, key)) < 0)
-		return false;
-	b->len = (size_t)n;
-	if (!buf_raw(b, ":"))
-		return false;
-	if ((n = json_append_string(b->s, b->len, b->cap, value)) < 0)
-		return false;
-	b->len = (size_t)n;
-	return true;
+	json_out_key(o, key, first);
+	json_out_str(o, value);
 }
 
 int
 print_json(const struct rows *r)
 {
-	struct buf b = { NULL, 0, 0 };
-	char num[32];
+	struct json_out o;
 	size_t i;
-	bool ok = buf_raw(&b, "[");
 
-	for (i = 0; ok && i < r->n; i++) {
+	json_out_growing(&o);
+	json_out_raw(&o, "[");
+	for (i = 0; i < r->n; i++) {
 		const struct row *w = &r->v[i];
 
-		snprintf(num, sizeof(num), "%s{\"domid\":%d,",
-		    i ? "," : "", w->ref.domid);
-		ok = buf_raw(&b, num) &&
-		    buf_member(&b, "name", w->ref.name, true) &&
-		    buf_member(&b, "vdev", w->ref.vdev, false) &&
-		    buf_member(&b, "state", w->nodes.state, false) &&
-		    buf_member(&b, "target", w->nodes.target, false) &&
-		    buf_member(&b, "format", w->nodes.format[0] != '\0' ?
-		        w->nodes.format : "raw", false) &&
-		    buf_member(&b, "medium", w->nodes.medium, false) &&
-		    buf_member(&b, "error", w->nodes.error, false) &&
-		    buf_member(&b, "error_code", w->nodes.error_code, false) &&
-		    buf_member(&b, "request_id", w->nodes.request_id, false) &&
-		    buf_member(&b, "answered_id", w->nodes.answered_id,
-		        false) &&
-		    buf_raw(&b, row_pending(&w->nodes) ? ",\"pending\":true}" :
-		        ",\"pending\":false}");
+		json_out_raw(&o, i ? ",{" : "{");
+		json_out_key(&o, "domid", true);
+		json_out_int(&o, w->ref.domid);
+		member(&o, "name", w->ref.name, false);
+		member(&o, "vdev", w->ref.vdev, false);
+		member(&o, "state", w->nodes.state, false);
+		member(&o, "target", w->nodes.target, false);
+		member(&o, "format", w->nodes.format[0] != '\0' ?
+		    w->nodes.format : "raw", false);
+		member(&o, "medium", w->nodes.medium, false);
+		member(&o, "error", w->nodes.error, false);
+		member(&o, "error_code", w->nodes.error_code, false);
+		member(&o, "request_id", w->nodes.request_id, false);
+		member(&o, "answered_id", w->nodes.answered_id, false);
+		json_out_key(&o, "pending", false);
+		json_out_raw(&o, row_pending(&w->nodes) ? "true}" : "false}");
 	}
-	ok = ok && buf_raw(&b, "]");
-	if (ok)
-		printf("%s\n", b.s);
-	free(b.s);
-	if (!ok) {
+	json_out_raw(&o, "]");
+	if (json_out_end(&o) == -1) {
+		json_out_free(&o);
 		warnx_("out of memory");
 		return EXIT_XENSTORE;
 	}
+	printf("%s\n", o.buf);
+	json_out_free(&o);
 	return EXIT_DONE;
 }
 
