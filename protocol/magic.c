@@ -34,7 +34,7 @@ magic_format(const unsigned char *head, size_t n)
 bool
 magic_vhd_footer(const unsigned char *footer, size_t n)
 {
-	return n >= VHD_FOOTER && memcmp(footer, "conectix", 8) == 0;
+	return n >= 8 && memcmp(footer, "conectix", 8) == 0;
 }
 
 int

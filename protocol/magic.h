@@ -23,8 +23,8 @@ enum image_format magic_format(const unsigned char *head, size_t n);
 
 /*
  * A fixed-size VHD has no header, only a 512-byte footer at the end of
- * the file: does footer (the file's last n bytes, n >= 512 if the file
- * is that long) start with one?
+ * the file: do the first n bytes of the file's last VHD_FOOTER bytes
+ * start one?
  */
 bool magic_vhd_footer(const unsigned char *footer, size_t n);
 

@@ -75,7 +75,7 @@ test_expect_success 'a FIFO, which must not block the daemon' '
 '
 
 test_expect_success 'a directory' '
-	refused "$ISO/dir" raw "not a regular file or block device"
+	refused "$ISO/dir" raw "is a directory"
 '
 
 test_expect_success 'a file name longer than a file system allows' '
