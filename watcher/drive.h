@@ -14,6 +14,7 @@
 
 struct devlock;
 struct drive_ops;
+struct opener;
 struct loop_timer;
 struct qmp_conn;
 struct stub_step;
@@ -90,6 +91,10 @@ struct drive {
 	/* The image opened for the request being carried out. */
 	int image_fd;
 	char *image_target;		/* allocated; NULL when none is open */
+	int image_format;		/* enum image_format it was checked for */
+	struct opener *opener;		/* opening it, off the loop */
+	/* The error-code of the drive_fail() in progress (errcode.h). */
+	int fail_code;
 
 	struct drive *next;
 };

@@ -346,22 +346,3 @@ image_explain(const char *target, enum image_format want, bool check_format,
 	snprintf(err, errlen, "%.*s%s: cannot be opened", SHOWN(target));
 	return ERRC_INTERNAL;
 }
-
-int
-image_open(const struct config *cfg, const char *target, char *err,
-    size_t errlen)
-{
-	struct image_result r;
-	const char *dir;
-
-	if (image_policy(cfg, target, &dir, err, errlen) != ERRC_NONE)
-		return -1;
-	image_walk(dir, target, FORMAT_RAW, &r);
-	if (image_explain(target, FORMAT_RAW, false, &r, err, errlen) !=
-	    ERRC_NONE) {
-		if (r.fd != -1)
-			close(r.fd);
-		return -1;
-	}
-	return r.fd;
-}

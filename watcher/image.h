@@ -73,12 +73,4 @@ enum error_code image_explain(const char *target, enum image_format want,
     bool check_format, const struct image_result *r, char *err,
     size_t errlen);
 
-/*
- * All three in the calling process, blocking: for tests and for callers
- * that do not yet wait for opener.c.  Returns the descriptor, or -1 with
- * a reason in err.
- */
-int image_open(const struct config *cfg, const char *target, char *err,
-    size_t errlen);
-
 #endif

@@ -19,8 +19,6 @@
 #include "number.h"
 #include "store.h"
 
-#define CLAIM_TRIES 16
-
 static bool claimed;
 
 /* Does /proc/PID/cmdline name a xen-cdromd program, alive? */
@@ -73,72 +71,79 @@ write_node(xs_transaction_t t, const char *leaf, const char *value)
 	    store_set_owner_perms(t, path, 0, 0);
 }
 
+struct claim {
+	const char *version, *features;
+	char pid[32];
+	int other;		/* a live daemon's pid, or 0 */
+};
+
+static int
+claim_body(xs_transaction_t t, void *ctx)
+{
+	struct claim *c = ctx;
+	char buf[32];
+	int pid;
+
+	c->other = 0;
+	if (store_read(t, INSTANCE_PATH "/pid", buf, sizeof(buf)) &&
+	    (pid = decimal_parse(buf, 0x7fffffff)) > 0 && pid_is_daemon(pid)) {
+		c->other = pid;
+		return XS_TX_NOTHING;
+	}
+	if (!store_rm(t, INSTANCE_PATH) && errno != ENOENT)
+		return -1;
+	if (!write_node(t, "", "") || !write_node(t, "pid", c->pid) ||
+	    !write_node(t, "version", c->version) ||
+	    !write_node(t, "protocol", PROTOCOL_VERSION) ||
+	    !write_node(t, "features", c->features))
+		return -1;
+	return XS_TX_COMMIT;
+}
+
 int
 instance_claim(const char *version, const char *features, char *err,
     size_t errlen)
 {
-	char buf[32], pid[32];
-	int other;
-	xs_transaction_t t;
-	int tries;
+	struct claim c = { .version = version, .features = features };
+	int rc;
 
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	for (tries = 0; tries < CLAIM_TRIES; tries++) {
-		if ((t = store_begin()) == XBT_NULL)
-			break;
-		if (store_read(t, INSTANCE_PATH "/pid", buf, sizeof(buf)) &&
-		    (other = decimal_parse(buf, 0x7fffffff)) > 0 &&
-		    pid_is_daemon(other)) {
-			store_abort(t);
-			snprintf(err, errlen, "another xen-cdromd, pid %d, is "
-			    "running", other);
-			return -1;
-		}
-		if (!store_rm(t, INSTANCE_PATH) && errno != ENOENT) {
-			store_abort(t);
-			break;
-		}
-		if (!write_node(t, "", "") || !write_node(t, "pid", pid) ||
-		    !write_node(t, "version", version) ||
-		    !write_node(t, "protocol", PROTOCOL_VERSION) ||
-		    !write_node(t, "features", features)) {
-			store_abort(t);
-			break;
-		}
-		if (store_commit(t)) {
-			claimed = true;
-			return 0;
-		}
-		if (errno != EAGAIN)
-			break;
+	snprintf(c.pid, sizeof(c.pid), "%ld", (long)getpid());
+	rc = store_tx(claim_body, &c);
+	if (rc == XS_TX_COMMIT) {
+		claimed = true;
+		return 0;
 	}
-	snprintf(err, errlen, "cannot write %s: %s", INSTANCE_PATH,
-	    tries == CLAIM_TRIES ? "xenstored kept aborting the transaction" :
-	    strerror(errno));
+	if (rc == XS_TX_NOTHING)
+		snprintf(err, errlen, "another xen-cdromd, pid %d, is running",
+		    c.other);
+	else
+		snprintf(err, errlen, "cannot write %s: %s", INSTANCE_PATH,
+		    errno == EAGAIN ? "xenstored kept aborting the transaction" :
+		    strerror(errno));
 	return -1;
+}
+
+static int
+release_body(xs_transaction_t t, void *ctx)
+{
+	const char *pid = ctx;
+	char buf[32];
+
+	if (!store_read(t, INSTANCE_PATH "/pid", buf, sizeof(buf)) ||
+	    strcmp(buf, pid) != 0)
+		return XS_TX_NOTHING;
+	return store_rm(t, INSTANCE_PATH) ? XS_TX_COMMIT : -1;
 }
 
 void
 instance_release(void)
 {
-	char buf[32], pid[32];
-	xs_transaction_t t;
-	int tries;
+	char pid[32];
 
 	if (!claimed)
 		return;
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	for (tries = 0; tries < CLAIM_TRIES; tries++) {
-		if ((t = store_begin()) == XBT_NULL)
-			return;
-		if (!store_read(t, INSTANCE_PATH "/pid", buf, sizeof(buf)) ||
-		    strcmp(buf, pid) != 0) {
-			store_abort(t);
-			return;
-		}
-		store_rm(t, INSTANCE_PATH);
-		if (store_commit(t) || errno != EAGAIN)
-			break;
-	}
+	if (store_tx(release_body, pid) == -1)
+		log_warn("removing %s", INSTANCE_PATH);
 	claimed = false;
 }

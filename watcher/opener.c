@@ -32,13 +32,18 @@ struct opener {
 	opener_fn *fn;		/* NULL once answered or cancelled */
 	void *ctx;
 	bool exited;		/* reaped: its pid may be someone else's now */
+	/* Answered or cancelled: fn is NULL and op is freed on return. */
 };
 
 static void
 opener_free_if_done(struct opener *op)
 {
-	if (op->fn == NULL && op->exited)
-		free(op);
+	if (op->fn != NULL)
+		return;
+	/* Killed already; reaped and ignored by the loop when it exits. */
+	if (!op->exited)
+		loop_child_forget(op->pid);
+	free(op);
 }
 
 /* Ends the wait: nothing more will be read and no timer fires. */
@@ -253,9 +258,9 @@ opener_start(const struct config *cfg, const char *target,
 	op->in = loop_fd_add(op->sock, POLLIN, opener_readable, op);
 	op->deadline = loop_timer_add(timeout_s * 1000u, opener_timeout, op);
 	if (op->in == NULL || op->deadline == NULL) {
-		/* Reaped later, through opener_exited, which frees op. */
 		op->fn = NULL;
 		opener_stop(op);
+		opener_free_if_done(op);
 		snprintf(err, errlen, "opening an image: out of memory");
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cdromd.h"
 #include "log.h"
 #include "step.h"
 #include "store.h"
@@ -58,8 +59,21 @@ request_read(const struct drive *d, struct request *req)
 	    req->target[0] != '\0' && req->format != FORMAT_RAW)
 		req->invalid = "a drive whose QEMU runs in a stub domain takes "
 		    "raw images only";
-	if (read_leaf(d, "eject", buf, sizeof(buf)) == 1)
+	/*
+	 * Only while the policy lets the guest write it: a "1" left from
+	 * before the policy changed (and the daemon restarted) is not a
+	 * request.
+	 */
+	if (opts.cfg.guest_eject && read_leaf(d, "eject", buf, sizeof(buf)) == 1)
 		req->eject = eject_requested(buf);
+	if (read_leaf(d, "request-id", req->request_id,
+	    sizeof(req->request_id)) == -1 ||
+	    !request_id_valid(req->request_id)) {
+		req->request_id[0] = '\0';
+		if (req->invalid == NULL)
+			req->invalid = "request-id is not printable ASCII "
+			    "without blanks of at most 128 bytes";
+	}
 }
 
 static void
@@ -72,6 +86,9 @@ progress_read(const struct drive *d, struct progress *prog)
 	if (!prog->has_state)
 		prog->state = DRIVE_DONE;
 	read_leaf(d, "medium", prog->medium, sizeof(prog->medium));
+	if (read_leaf(d, "answered-id", prog->answered_id,
+	    sizeof(prog->answered_id)) != 1)
+		prog->answered_id[0] = '\0';
 }
 
 bool
