@@ -617,12 +617,34 @@ drive_request_event(struct drive *d, const char *leaf)
 		drive_update_due(d);
 }
 
+/* Only a step waiting on the vbd itself wants to look. */
+static bool
+waits_on_vbd(const struct drive *d)
+{
+	return d->busy && d->cmd == CMD_NONE && d->ops->waits_on_vbd != NULL &&
+	    d->ops->waits_on_vbd(d);
+}
+
+static void
+drive_vbd_due(void *ctx)
+{
+	struct drive *d = ctx;
+
+	d->vbd_update = NULL;
+	if (waits_on_vbd(d))
+		drive_continue(d);
+}
+
+/*
+ * The stub domain writes its own frontend as often as it likes: a burst
+ * of its events is one look, taken once the events read so far are
+ * handled, so that it costs the others no more than one step's work.
+ */
 void
 drive_vbd_event(struct drive *d)
 {
-	/* Only a step waiting on the vbd itself wants to look. */
-	if (!d->busy || d->cmd != CMD_NONE || d->ops->waits_on_vbd == NULL ||
-	    !d->ops->waits_on_vbd(d))
+	if (!waits_on_vbd(d) || d->vbd_update != NULL)
 		return;
-	drive_continue(d);
+	if ((d->vbd_update = loop_timer_add(0, drive_vbd_due, d)) == NULL)
+		drive_vbd_due(d);
 }

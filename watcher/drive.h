@@ -62,6 +62,7 @@ struct drive {
 	bool retry;			/* target or format rewritten: retry */
 	struct loop_timer *update;	/* a burst of request events to read */
 	bool rewritten;			/* ... among them target or format */
+	struct loop_timer *vbd_update;	/* a burst of the stub's vbd events */
 	/*
 	 * "FORMAT:TARGET" of the request the change in progress serves, and
 	 * of the one that failed last: a request that differs from the
