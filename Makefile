@@ -32,7 +32,8 @@ COMMON_SRCS   = $(wildcard common/*.c)
 WATCHER_SRCS  = $(filter-out watcher/fault.c,$(wildcard watcher/*.c))
 UNIT_SRCS     = $(wildcard tests/unit/test-*.c)
 SHIM_SRC      = tests/host/xsshim.c
-HOST_SRCS     = $(filter-out $(SHIM_SRC),$(wildcard tests/host/*.c))
+SLOWFS_SRC    = tests/host/slowfs.c
+HOST_SRCS     = $(filter-out $(SHIM_SRC) $(SLOWFS_SRC),$(wildcard tests/host/*.c))
 
 PROTOCOL_OBJS = $(PROTOCOL_SRCS:%.c=$(BUILD)/%.o)
 COMMON_OBJS   = $(COMMON_SRCS:%.c=$(BUILD)/%.o)
@@ -42,9 +43,10 @@ FAULTS_OBJS   = $(WATCHER_SRCS:%.c=$(BUILD)/faults/%.o) \
 UNIT_BINS     = $(UNIT_SRCS:%.c=$(BUILD)/%)
 HOST_BINS     = $(HOST_SRCS:%.c=$(BUILD)/%)
 SHIM_SO       = $(BUILD)/tests/host/xsshim.so
+SLOWFS        = $(BUILD)/tests/host/slowfs
 
 .PHONY: all check demo deps clean test-unit test-host
-all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
+all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO) $(SLOWFS)
 
 $(BUILD)/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h cli/*.h)
 	@mkdir -p $(dir $@)
@@ -83,6 +85,13 @@ $(BUILD)/tests/host/%: tests/host/%.c $(wildcard tests/host/*.h common/*.h) $(BU
 $(SHIM_SO): $(SHIM_SRC) tests/host/xshim.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+# A FUSE file system whose lookups hang (tests/host/slowfs.c), a test
+# tool like the shim: built without the sanitizers, against libfuse3.
+$(SLOWFS): $(SLOWFS_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CFLAGS) $$(pkg-config --cflags fuse3) -o $@ $< \
+	    $$(pkg-config --libs fuse3)
 
 deps:
 	@scripts/install-deps.sh

@@ -228,6 +228,26 @@ leaf_char(char c)
 	return (c >= 'a' && c <= 'z') || c == '-';
 }
 
+bool
+path_below_request_leaf(const char *path, int domid)
+{
+	char dir[XS_PATH_MAX];
+	const char *p;
+	size_t n;
+
+	if (path == NULL || path_request_dir(dir, domid) == -1)
+		return false;
+	n = strlen(dir);
+	if (strncmp(path, dir, n) != 0 || path[n] != '/')
+		return false;
+	/* VDEV, then LEAF, then at least one more component. */
+	p = path + n + 1;
+	if ((p = strchr(p, '/')) == NULL || p[1] == '\0')
+		return false;
+	p = strchr(p + 1, '/');
+	return p != NULL && p[1] != '\0';
+}
+
 int
 path_parse_request(const char *path, int *domid, char *vdev, char *leaf)
 {

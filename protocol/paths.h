@@ -8,6 +8,8 @@
 #ifndef PROTOCOL_PATHS_H
 #define PROTOCOL_PATHS_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 /* xenstored's own limit for an absolute path (XENSTORE_ABS_PATH_MAX). */
@@ -51,6 +53,13 @@ int path_child(char *buf, const char *parent, const char *leaf);
  * raw node name, not validated as a vdev) and leaf (16 bytes, "" when
  * absent).  Returns -1 for any other path.
  */
+/*
+ * Is PATH a node below a request's leaf, /local/domain/D/cdrom-request/
+ * VDEV/LEAF/..., for domain domid?  xenstored lets a guest that may
+ * write eject create children under it; no such node means anything.
+ */
+bool path_below_request_leaf(const char *path, int domid);
+
 int path_parse_request(const char *path, int *domid, char *vdev,
     char *leaf);
 

@@ -11,6 +11,9 @@ bool
 request_satisfied(const struct request *req, const struct progress *prog,
     const struct vbd_params *vbd, bool vbd_always_present)
 {
+	if (req->request_id[0] != '\0' &&
+	    strcmp(req->request_id, prog->answered_id) != 0)
+		return false;
 	if (!req->has_target)
 		return true;
 	if (strcmp(prog->medium, req->target) != 0 ||
@@ -19,6 +22,16 @@ request_satisfied(const struct request *req, const struct progress *prog,
 	if (vbd_always_present && !vbd->present)
 		return false;
 	return req->target[0] == '\0' || vbd->format == req->format;
+}
+
+bool
+request_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n <= REQUEST_ID_MAX && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`"
+	    "{|}~") == n;
 }
 
 bool

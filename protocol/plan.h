@@ -13,12 +13,16 @@
 #include "request.h"
 #include "state.h"
 
+/* The longest request-id (protocol 1.1) a tool may write. */
+#define REQUEST_ID_MAX 128
+
 /* What tools (or the guest, for an eject) ask: target, format, eject. */
 struct request {
 	bool has_target;		/* no target node: nothing asked */
 	char target[TARGET_MAX + 1];
 	enum image_format format;
 	bool eject;			/* the guest asks for an eject */
+	char request_id[REQUEST_ID_MAX + 1];	/* "" when none */
 	const char *invalid;		/* why it cannot be served; NULL */
 };
 
@@ -27,6 +31,7 @@ struct progress {
 	bool has_state;
 	enum drive_state state;
 	char medium[TARGET_MAX + 1];
+	char answered_id[REQUEST_ID_MAX + 1];	/* the last answered */
 };
 
 /* The vbd's params: what the toolstack records as inserted. */
@@ -40,6 +45,17 @@ struct vbd_params {
  * The drive holds what is asked, in QEMU (the confirmed medium) and in
  * the vbd.  vbd_always_present: the drive keeps a vbd even when empty
  * (a stub domain's), so a missing one is a change cut short.
+ */
+/*
+ * A request-id is printable ASCII without blanks, at most
+ * REQUEST_ID_MAX bytes (checked by the caller's bounded read).
+ */
+bool request_id_valid(const char *id);
+
+/*
+ * The drive holds what is asked, in QEMU (the confirmed medium) and in
+ * the vbd, and the request's request-id (if any) has been answered: a
+ * new request-id with the same target asks for the change again.
  */
 bool request_satisfied(const struct request *req, const struct progress *prog,
     const struct vbd_params *vbd, bool vbd_always_present);

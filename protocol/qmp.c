@@ -11,6 +11,7 @@
 #include "json_out.h"
 #include "number.h"
 #include "qmp.h"
+#include "sanitize.h"
 
 /* Our own add-fd opaques are short; room for a path besides. */
 #define OPAQUE_MAX	(4096 + 64)
@@ -167,8 +168,12 @@ copy_truncated(struct json_val v, char *dst, size_t dstlen, size_t bound)
 		while (n > 0 && ((unsigned char)tmp[n] & 0xc0) == 0x80)
 			n--;
 	}
-	memcpy(dst, tmp, n);
-	dst[n] = '\0';
+	/*
+	 * A stub domain's QEMU is not trusted, and its words end up in
+	 * xenstore, the log and a terminal: nothing a terminal acts on
+	 * passes (each byte is kept or replaced by one, so n fits).
+	 */
+	text_sanitize(dst, dstlen, tmp, n);
 	free(tmp);
 	return true;
 }

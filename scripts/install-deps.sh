@@ -9,7 +9,7 @@ set -eu
 packages="gcc make pkg-config libxen-dev libjsmn-dev libsystemd-dev xen-utils-4.17
 xenstore-utils qemu-system-x86 qemu-utils jq util-linux clang
 libclang-rt-14-dev man-db groff-base shellcheck dpkg-dev debhelper
-fakeroot lintian nasm valgrind systemd bash-completion"
+fakeroot lintian nasm valgrind systemd bash-completion libfuse3-dev fuse3"
 [ $# -gt 0 ] && packages="$*"
 
 missing=

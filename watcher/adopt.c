@@ -143,6 +143,7 @@ drive_free(struct drive *d)
 	if (d->ops->stop != NULL)
 		d->ops->stop(d);
 	loop_timer_del(d->update);
+	loop_timer_del(d->vbd_update);
 	image_close(d);
 	drive_view_free(d);
 	free(d->goal);

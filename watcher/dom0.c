@@ -94,7 +94,6 @@ static void
 dom0_attaching(struct drive *d, const struct drive_view *v)
 {
 	const struct request *rq = &v->req;
-	char err[1024];
 
 	if (rq->invalid != NULL) {
 		drive_fail(d, "%s", rq->invalid);
@@ -104,10 +103,8 @@ dom0_attaching(struct drive *d, const struct drive_view *v)
 		drive_transition(d, DRIVE_DONE, "", NULL);
 		return;
 	}
-	if (!image_ensure(d, rq, err, sizeof(err))) {
-		drive_fail(d, "%s", err);
+	if (image_ensure(d, rq) != IMAGE_READY)
 		return;
-	}
 	if (!params_write(d, rq)) {
 		drive_fail(d, "cannot write the vbd's params: %s",
 		    strerror(errno));
@@ -143,7 +140,7 @@ dom0_changing(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
 	const struct request *rq = &v->req;
-	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX], err[1024];
+	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX];
 	struct qmp_block blk;
 	unsigned id = qmp_next_id();
 
@@ -156,11 +153,9 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			drive_transition(d, DRIVE_DETACHING, NULL, NULL);
 			return;
 		}
-		step_begin(d);
-		if (!image_ensure(d, rq, err, sizeof(err))) {
-			drive_fail(d, "%s", err);
+		if (image_ensure(d, rq) != IMAGE_READY)
 			return;
-		}
+		step_begin(d);
 		step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:

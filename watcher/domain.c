@@ -34,6 +34,7 @@ struct domain {
 	struct drive *drives;
 	bool drives_known;	/* discovery has run with a device model up */
 	struct loop_timer *scan;	/* a look at the drives is due */
+	struct loop_timer *check;	/* a sweep of its requests is due */
 	struct domain *next;
 };
 
@@ -135,6 +136,7 @@ domain_forget(struct domain *dom)
 		;
 	*pp = dom->next;
 	loop_timer_del(dom->scan);
+	loop_timer_del(dom->check);
 	domain_watch(dom, false);
 	domain_watch_stub_dm(dom, false);
 	while ((d = dom->drives) != NULL) {
@@ -337,6 +339,24 @@ domain_check_requests(struct domain *dom)
 }
 
 static void
+domain_check_due(void *ctx)
+{
+	struct domain *dom = ctx;
+
+	dom->check = NULL;
+	domain_check_requests(dom);
+}
+
+static void
+domain_check_soon(struct domain *dom)
+{
+	if (dom->check != NULL)
+		return;
+	if ((dom->check = loop_timer_add(0, domain_check_due, dom)) == NULL)
+		domain_check_requests(dom);
+}
+
+static void
 domain_request_event(struct domain *dom, const char *path)
 {
 	char vdev[VDEV_NAME_MAX], leaf[16];
@@ -345,7 +365,14 @@ domain_request_event(struct domain *dom, const char *path)
 
 	if (path_parse_request(path, &domid, vdev, leaf) == -1 ||
 	    domid != dom->domid) {
-		domain_check_requests(dom);
+		/*
+		 * A node a guest made under its eject (xenstored's write
+		 * permission allows it): nothing the daemon reads, so it costs
+		 * nothing.  Anything else (the directory itself) asks for one
+		 * sweep per burst, however many events the burst holds.
+		 */
+		if (!path_below_request_leaf(path, dom->domid))
+			domain_check_soon(dom);
 		return;
 	}
 	if ((d = drive_find(dom, vdev)) != NULL)

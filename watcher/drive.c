@@ -29,9 +29,11 @@
 
 #include "cdromd.h"
 #include "devlock.h"
+#include "errcode.h"
 #include "image.h"
 #include "log.h"
 #include "loop.h"
+#include "opener.h"
 #include "qmp_client.h"
 #include "step.h"
 #include "store.h"
@@ -46,6 +48,8 @@ waiting_for(const struct drive *d)
 
 	if (d->lock != NULL && !d->locked)
 		return "libxl's device lock";
+	if (d->opener != NULL)
+		return "the image's file system (is it hung?)";
 	if (d->ops->waiting_for != NULL &&
 	    (what = d->ops->waiting_for(d)) != NULL)
 		return what;
@@ -58,7 +62,8 @@ step_timeout(void *ctx)
 	struct drive *d = ctx;
 
 	d->timer = NULL;
-	drive_fail(d, "timed out after %u s waiting for %s",
+	drive_fail_code(d, d->lock != NULL && !d->locked ? ERRC_BUSY :
+	    ERRC_TIMEOUT, "timed out after %u s waiting for %s",
 	    opts.cfg.step_timeout, waiting_for(d));
 }
 
@@ -78,6 +83,8 @@ step_end(struct drive *d)
 {
 	loop_timer_del(d->timer);
 	d->timer = NULL;
+	opener_cancel(d->opener);
+	d->opener = NULL;
 	step_qmp_close(d);
 	if (d->ops->step_end != NULL)
 		d->ops->step_end(d);
@@ -128,29 +135,81 @@ image_close(struct drive *d)
 	text_set(&d->image_target, NULL);
 }
 
+static void
+image_opened(void *ctx, int fd, enum error_code code, const char *err)
+{
+	struct drive *d = ctx;
+
+	d->opener = NULL;
+	step_end(d);
+	if (fd == -1) {
+		text_set(&d->image_target, NULL);
+		drive_fail_code(d, code, "%s", err);
+		return;
+	}
+	d->image_fd = fd;
+	drive_continue(d);
+}
+
 /*
  * Opens the image a request names, unless it is open already.  The
- * policy is checked here and only here, at every open.
+ * policy is checked here and only here, at every open, and the open
+ * runs in a child bounded by step-timeout: a hung file system holds up
+ * this drive only.
  */
-bool
-image_ensure(struct drive *d, const struct request *req, char *err,
-    size_t errlen)
+enum image_wait
+image_ensure(struct drive *d, const struct request *req)
 {
-	if (d->image_fd != -1 && text_is(d->image_target, req->target))
-		return true;
+	enum error_code code;
+	char err[1024];
+
+	if (d->image_fd != -1 && text_is(d->image_target, req->target) &&
+	    d->image_format == (int)req->format)
+		return IMAGE_READY;
 	image_close(d);
-	d->image_fd = image_open(&opts.cfg, req->target, err, errlen);
-	if (d->image_fd == -1)
-		return false;
+	if (!d->busy)
+		step_begin(d);
 	text_set(&d->image_target, req->target);
-	return true;
+	d->image_format = (int)req->format;
+	/* The child's own deadline only backs up the step's. */
+	d->opener = opener_start(&opts.cfg, req->target, req->format,
+	    opts.cfg.step_timeout + 5, image_opened, d, &code, err,
+	    sizeof(err));
+	if (d->opener == NULL) {
+		text_set(&d->image_target, NULL);
+		drive_fail_code(d, code, "%s", err);
+		return IMAGE_FAILED;
+	}
+	return IMAGE_WAIT;
+}
+
+/*
+ * The key of the request a change serves, and the request-id it
+ * answers (after a unit separator, which a target cannot hold).
+ */
+static void
+goal_key(char *buf, size_t len, const struct request *req)
+{
+	int n = request_key(buf, len, req);
+
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "\x1f%s", req->request_id);
+}
+
+/* The request-id of a goal key ("" if none). */
+static const char *
+goal_id(const char *goal)
+{
+	const char *sep = goal != NULL ? strchr(goal, '\x1f') : NULL;
+
+	return sep != NULL ? sep + 1 : "";
 }
 
 /* --- the transition function ----------------------------------------- */
 
 struct transition {
 	const struct drive *d;
-	const char *state, *medium, *error;
+	const char *state, *medium, *error, *error_code, *answered;
 	bool gone;
 };
 
@@ -168,7 +227,13 @@ transition_write(xs_transaction_t t, void *ctx)
 		return XS_TX_NOTHING;
 	}
 	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state) ||
-	    !store_write_request(t, d->domid, d->vdev, "error", tr->error))
+	    !store_write_request(t, d->domid, d->vdev, "error", tr->error) ||
+	    !store_write_request(t, d->domid, d->vdev, "error-code",
+	    tr->error_code))
+		return -1;
+	/* The answer names the request it answers (protocol 1.1). */
+	if (tr->answered != NULL && !store_write_request(t, d->domid, d->vdev,
+	    "answered-id", tr->answered))
 		return -1;
 	if (tr->medium != NULL &&
 	    !store_write_request(t, d->domid, d->vdev, "medium", tr->medium))
@@ -216,6 +281,11 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 	tr.state = drive_state_name(to);
 	tr.medium = medium;
 	tr.error = error != NULL ? error : "";
+	tr.error_code = to == DRIVE_ERROR ? error_code_name(d->fail_code != 0 ?
+	    (enum error_code)d->fail_code : ERRC_INTERNAL) : "";
+	d->fail_code = 0;
+	if (to == DRIVE_DONE || to == DRIVE_ERROR)
+		tr.answered = goal_id(d->goal);
 	if (store_tx(transition_write, &tr) == -1) {
 		log_warn("dom %d %s: writing state %s", d->domid, d->vdev,
 		    tr.state);
@@ -224,18 +294,34 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 		log_debug("dom %d %s: gone; %s not written", d->domid, d->vdev,
 		    tr.state);
 	else
-		drive_view_wrote(d, to, medium);
+		drive_view_wrote(d, to, medium, tr.answered);
 }
 
-void
-drive_fail(struct drive *d, const char *fmt, ...)
+/* What a failure is, when its caller did not say: where it happened. */
+static enum error_code
+default_code(const struct drive *d)
+{
+	switch (d->state) {
+	case DRIVE_EJECTING:
+	case DRIVE_CHANGING:
+		return ERRC_QEMU;
+	case DRIVE_DETACHING:
+	case DRIVE_ATTACHING:
+		return d->dm_domid != 0 ? ERRC_STUB : ERRC_XENSTORE;
+	case DRIVE_DONE:
+	case DRIVE_ERROR:
+		break;
+	}
+	return ERRC_INVALID;
+}
+
+static void __attribute__((format(printf, 3, 0)))
+drive_vfail(struct drive *d, enum error_code code, const char *fmt,
+    va_list ap)
 {
 	char msg[1024], error[1040];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* A step's error names the step; a refused request needs no prefix. */
 	if (d->state == DRIVE_DONE || d->state == DRIVE_ERROR)
 		snprintf(error, sizeof(error), "%s", msg);
@@ -250,8 +336,29 @@ drive_fail(struct drive *d, const char *fmt, ...)
 	    !d->ops->change_failed(d))
 		log_warn("dom %d %s: clearing params", d->domid, d->vdev);
 	text_set(&d->failed, d->goal);
+	d->fail_code = (int)code;
 	drive_transition(d, DRIVE_ERROR, d->state == DRIVE_CHANGING ? "" : NULL,
 	    error);
+}
+
+void
+drive_fail(struct drive *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	drive_vfail(d, default_code(d), fmt, ap);
+	va_end(ap);
+}
+
+void
+drive_fail_code(struct drive *d, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	drive_vfail(d, (enum error_code)code, fmt, ap);
+	va_end(ap);
 }
 
 /* --- the steps every drive takes ------------------------------------- */
@@ -264,9 +371,9 @@ static void
 step_plan(struct drive *d, const struct drive_view *v)
 {
 	const struct request *req = &v->req;
-	char err[1024], key[REQUEST_KEY_MAX];
+	char key[REQUEST_KEY_MAX + REQUEST_ID_MAX + 1];
 
-	request_key(key, sizeof(key), req);
+	goal_key(key, sizeof(key), req);
 	if (v->prog.state == DRIVE_ERROR && !d->retry && text_is(d->failed, key))
 		return;
 	d->retry = false;
@@ -278,11 +385,17 @@ step_plan(struct drive *d, const struct drive_view *v)
 		return;
 	}
 	if (req->invalid != NULL) {
-		drive_fail(d, "%s", req->invalid);
+		drive_fail_code(d, ERRC_INVALID, "%s", req->invalid);
 		return;
 	}
-	if (req->target[0] != '\0' && !image_ensure(d, req, err, sizeof(err))) {
-		drive_fail(d, "%s", err);
+	switch (req->target[0] != '\0' ? image_ensure(d, req) : IMAGE_READY) {
+	case IMAGE_READY:
+		break;
+	case IMAGE_WAIT:
+		/* Planned again once it is open: this request is the one. */
+		d->retry = true;
+		return;
+	case IMAGE_FAILED:
 		return;
 	}
 	if (req->target[0] == '\0')
@@ -451,7 +564,7 @@ answer_eject(struct drive *d)
 void
 drive_update(struct drive *d, bool rewritten)
 {
-	char key[REQUEST_KEY_MAX];
+	char key[REQUEST_KEY_MAX + REQUEST_ID_MAX + 1];
 	struct drive_view v;
 
 	/* The step in progress ends by writing state, which calls us back. */
@@ -473,12 +586,12 @@ drive_update(struct drive *d, bool rewritten)
 	/* First look after a (re)start: an error found is a settled one, a
 	 * step found is the change a stopped daemon was making. */
 	if (v.prog.state == DRIVE_ERROR && d->failed == NULL && !d->retry) {
-		request_key(key, sizeof(key), &v.req);
+		goal_key(key, sizeof(key), &v.req);
 		text_set(&d->failed, key);
 	}
 	if (v.prog.state != DRIVE_DONE && v.prog.state != DRIVE_ERROR &&
 	    d->goal == NULL) {
-		request_key(key, sizeof(key), &v.req);
+		goal_key(key, sizeof(key), &v.req);
 		text_set(&d->goal, key);
 	}
 	d->state = v.prog.state;
@@ -505,6 +618,29 @@ drive_update_soon(struct drive *d)
 		drive_update_due(d);
 }
 
+/* Only a step waiting on the vbd itself wants to look. */
+static bool
+waits_on_vbd(const struct drive *d)
+{
+	return d->busy && d->cmd == CMD_NONE && d->ops->waits_on_vbd != NULL &&
+	    d->ops->waits_on_vbd(d);
+}
+
+static void
+drive_vbd_due(void *ctx)
+{
+	struct drive *d = ctx;
+
+	d->vbd_update = NULL;
+	if (waits_on_vbd(d))
+		drive_continue(d);
+}
+
+/*
+ * The stub domain writes its own frontend as often as it likes: a burst
+ * of its events is one look, taken once the events read so far are
+ * handled, so that it costs the others no more than one step's work.
+ */
 void
 drive_request_event(struct drive *d, const char *leaf)
 {
@@ -533,9 +669,8 @@ void
 drive_vbd_event(struct drive *d)
 {
 	drive_view_stale(d, VIEW_PARAMS);
-	/* Only a step waiting on the vbd itself wants to look. */
-	if (!d->busy || d->cmd != CMD_NONE || d->ops->waits_on_vbd == NULL ||
-	    !d->ops->waits_on_vbd(d))
+	if (!waits_on_vbd(d) || d->vbd_update != NULL)
 		return;
-	drive_continue(d);
+	if ((d->vbd_update = loop_timer_add(0, drive_vbd_due, d)) == NULL)
+		drive_vbd_due(d);
 }

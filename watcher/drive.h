@@ -14,6 +14,7 @@
 
 struct devlock;
 struct drive_ops;
+struct opener;
 struct loop_timer;
 struct qmp_conn;
 struct stub_step;
@@ -62,6 +63,7 @@ struct drive {
 	bool retry;			/* target or format rewritten: retry */
 	struct loop_timer *update;	/* a burst of request events to read */
 	bool rewritten;			/* ... among them target or format */
+	struct loop_timer *vbd_update;	/* a burst of the stub's vbd events */
 	/*
 	 * "FORMAT:TARGET" of the request the change in progress serves, and
 	 * of the one that failed last: a request that differs from the
@@ -93,6 +95,10 @@ struct drive {
 	/* The image opened for the request being carried out. */
 	int image_fd;
 	char *image_target;		/* allocated; NULL when none is open */
+	int image_format;		/* enum image_format it was checked for */
+	struct opener *opener;		/* opening it, off the loop */
+	/* The error-code of the drive_fail() in progress (errcode.h). */
+	int fail_code;
 
 	struct drive *next;
 };

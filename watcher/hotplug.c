@@ -3,6 +3,9 @@
  * (libxenstore's watch reader), so nothing but exec may follow a fork.
  * The child gets the daemon's environment (XENSTORED_PATH, PATH), an
  * empty signal mask and default signal actions, and /dev/null as stdin.
+ * Each script leads a process group of its own, so that a script killed
+ * at step-timeout takes its children (losetup, xenstore-write, sleep)
+ * with it rather than leaving them to finish its work unobserved.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,8 +96,9 @@ hotplug_run(const char *script, const char *action,
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	rc = posix_spawn(&pid, script, &fa, &attr, argv, env);
@@ -125,5 +129,7 @@ hotplug_cancel(struct hotplug *h)
 	if (h == NULL)
 		return;
 	h->fn = NULL;
-	kill(h->pid, SIGKILL);
+	/* Not yet reaped, so the group still has its leader: pid is ours. */
+	if (kill(-h->pid, SIGKILL) == -1)
+		kill(h->pid, SIGKILL);
 }

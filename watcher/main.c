@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "cdromd.h"
+#include "detach.h"
 #include "dirs.h"
 #include "domain.h"
+#include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -23,6 +25,8 @@
 
 #define DEFAULT_CONFIG "/etc/xen/xen-cdromd.conf"
 #define VERSION "0.1"
+/* What this daemon offers beyond protocol 1.0, for tools to test. */
+#define FEATURES "liveness"
 
 struct cdromd_opts opts = {
 	.qmp_dir = "/var/run/xen",
@@ -135,6 +139,7 @@ main(int argc, char **argv)
 	const char *config = DEFAULT_CONFIG, *pidfile = NULL;
 	xentoollog_level level = XTL_INFO;
 	int ch, foreground = 0, named_config = 0, rc;
+	char err[256];
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -179,33 +184,44 @@ main(int argc, char **argv)
 	if (read_config(config, named_config) == -1 ||
 	    allowed_dirs_check(&opts.cfg) == -1)
 		return 1;
-	if (!foreground && daemon(0, 0) == -1) {
-		fprintf(stderr, "xen-cdromd: daemon: %s\n", strerror(errno));
+	/* Everything that can fail is done before the caller is let go. */
+	if (!foreground && detach_start() == -1) {
+		fprintf(stderr, "xen-cdromd: fork: %s\n", strerror(errno));
 		return 1;
 	}
+	if (loop_init(on_signal) == -1)
+		fatalx("xen-cdromd: event loop: %s", strerror(errno));
+	if (store_open(on_watch) == -1)
+		fatalx("xen-cdromd: cannot connect to xenstored: %s",
+		    strerror(errno));
+	if (instance_claim(VERSION, FEATURES, err, sizeof(err)) == -1)
+		fatalx("xen-cdromd: %s", err);
 	if (log_init(foreground, level) == -1) {
 		fprintf(stderr, "xen-cdromd: cannot set up logging\n");
+		instance_release();
 		return 1;
 	}
-	if (pidfile != NULL && write_pidfile(pidfile) == -1)
+	if (pidfile != NULL && write_pidfile(pidfile) == -1) {
+		instance_release();
 		fatalx("pidfile %s: %s", pidfile, strerror(errno));
-	if (loop_init(on_signal) == -1)
-		fatalx("event loop: %s", strerror(errno));
-	if (store_open(on_watch) == -1)
-		fatalx("cannot connect to xenstored: %s", strerror(errno));
+	}
 	/* Both fire once at registration: that is the initial scan. */
 	if (!store_watch("@introduceDomain", "@introduceDomain") ||
-	    !store_watch("@releaseDomain", "@releaseDomain"))
+	    !store_watch("@releaseDomain", "@releaseDomain")) {
+		instance_release();
 		fatalx("cannot watch domains: %s", strerror(errno));
+	}
 	log_info("started (step-timeout %u s, guest-eject %s, force-eject %s, "
 	    "%zu allowed-dir)", opts.cfg.step_timeout,
 	    opts.cfg.guest_eject ? "yes" : "no",
 	    opts.cfg.force_eject ? "yes" : "no", opts.cfg.n_allowed_dirs);
+	detach_finish();
 
 	rc = loop_run();
 	notify_stopping();
 
 	domains_free();
+	instance_release();
 	store_close();
 	if (pidfile != NULL)
 		unlink(pidfile);

@@ -73,6 +73,9 @@ void drive_transition(struct drive *d, enum drive_state to,
     const char *medium, const char *error);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same with the error-code (errcode.h) a tool sees beside error. */
+void drive_fail_code(struct drive *d, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Ends the step in progress and gives back the lock, writing nothing. */
 void drive_stop(struct drive *d);
 /* Looks again and runs the step of the drive's state. */
@@ -82,9 +85,15 @@ void drive_reply(struct drive *d, const struct qmp_msg *reply,
     const char *err);
 /* Marks the drive busy and starts the step's step-timeout timer. */
 void step_begin(struct drive *d);
-/* Opens (once) the image req names, under the path policy. */
-bool image_ensure(struct drive *d, const struct request *req, char *err,
-    size_t errlen);
+/*
+ * Opens (once) the image req names, under the path policy, off the
+ * loop: IMAGE_READY, d->image_fd is open; IMAGE_WAIT, an open runs and
+ * the step is run again when it ends (the drive is busy meanwhile);
+ * IMAGE_FAILED, the drive has been failed.  The caller returns on
+ * anything but IMAGE_READY.
+ */
+enum image_wait { IMAGE_READY, IMAGE_WAIT, IMAGE_FAILED };
+enum image_wait image_ensure(struct drive *d, const struct request *req);
 void image_close(struct drive *d);
 
 /* adopt.c: copies path into a drive's DRIVE_PATH_MAX slot, if it fits. */
@@ -113,9 +122,9 @@ bool drive_view_read(struct drive *d, struct drive_view *v);
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */
 unsigned view_node_of_leaf(const char *leaf);
-/* The daemon wrote state (and medium, unless NULL) itself. */
+/* The daemon wrote state (and medium, answered-id, unless NULL) itself. */
 void drive_view_wrote(struct drive *d, enum drive_state state,
-    const char *medium);
+    const char *medium, const char *answered_id);
 /* The vbd's params as the kind reads them, from xenstore. */
 bool vbd_params_read(const struct drive *d, struct vbd_params *vbd);
 

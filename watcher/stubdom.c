@@ -247,7 +247,7 @@ static void
 stub_attaching(struct drive *d, const struct drive_view *v)
 {
 	const struct request *rq = &v->req;
-	char want[TARGET_MAX + 1], params[TARGET_MAX + 1], err[1024];
+	char want[TARGET_MAX + 1], params[TARGET_MAX + 1];
 	char status[32];
 	int state;
 
@@ -259,10 +259,8 @@ stub_attaching(struct drive *d, const struct drive_view *v)
 		}
 		if (rq->target[0] != '\0') {
 			/* The script opens it by path: check the policy. */
-			if (!image_ensure(d, rq, err, sizeof(err))) {
-				drive_fail(d, "%s", err);
+			if (image_ensure(d, rq) != IMAGE_READY)
 				return;
-			}
 			snprintf(want, sizeof(want), "%s", rq->target);
 		} else if (!empty_cdrom(d, want, sizeof(want)))
 			return;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdromd.h"
 #include "log.h"
 #include "step.h"
 #include "store.h"
@@ -31,8 +32,9 @@ struct view_cache {
 	bool vbd_present;
 	enum image_format format, vbd_format;
 	enum drive_state state;
+	bool request_id_bad;
 	/* Allocated as long as their values: a host has thousands. */
-	char *target, *medium, *vbd_path;
+	char *target, *medium, *vbd_path, *request_id, *answered_id;
 };
 
 /* Sets *slot to a copy of value; false without memory. */
@@ -67,6 +69,8 @@ drive_view_free(struct drive *d)
 	free(d->view->target);
 	free(d->view->medium);
 	free(d->view->vbd_path);
+	free(d->view->request_id);
+	free(d->view->answered_id);
 	free(d->view);
 	d->view = NULL;
 }
@@ -88,21 +92,26 @@ view_node_of_leaf(const char *leaf)
 	if (leaf == NULL)
 		return VIEW_ALL;
 	if (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0 ||
-	    strcmp(leaf, "eject") == 0)
+	    strcmp(leaf, "eject") == 0 || strcmp(leaf, "request-id") == 0)
 		return VIEW_REQUEST;
-	/* state, medium, error: the daemon's own writes; others: no node. */
+	/*
+	 * state, medium, error, error-code, answered-id: the daemon's own
+	 * writes; others: no node of ours.
+	 */
 	return 0;
 }
 
 void
-drive_view_wrote(struct drive *d, enum drive_state state, const char *medium)
+drive_view_wrote(struct drive *d, enum drive_state state, const char *medium,
+    const char *answered_id)
 {
 	struct view_cache *c = d->view;
 
 	c->has_state = true;
 	c->state = state;
-	if (medium != NULL && !cache_set(&c->medium, medium))
-		c->stale |= VIEW_MEDIUM;
+	if ((medium != NULL && !cache_set(&c->medium, medium)) ||
+	    (answered_id != NULL && !cache_set(&c->answered_id, answered_id)))
+		c->stale |= VIEW_STATE | VIEW_MEDIUM;
 }
 
 /*
@@ -176,14 +185,30 @@ cache_refresh(struct drive *d, struct drive_view *v)
 	}
 		c->format_bad = read_leaf(d, "format", buf, sizeof(buf)) == -1 ||
 		    format_parse(buf, &c->format) == -1;
-		c->eject = read_leaf(d, "eject", buf, sizeof(buf)) == 1 &&
+		/*
+		 * Only while the policy lets the guest write it: a "1" left
+		 * from before the policy changed (and the daemon restarted)
+		 * is not a request.
+		 */
+		c->eject = opts.cfg.guest_eject &&
+		    read_leaf(d, "eject", buf, sizeof(buf)) == 1 &&
 		    eject_requested(buf);
+		c->request_id_bad = read_leaf(d, "request-id", v->req.request_id,
+		    sizeof(v->req.request_id)) == -1 ||
+		    !request_id_valid(v->req.request_id);
+		if (!cache_set(&c->request_id, c->request_id_bad ? "" :
+		    v->req.request_id))
+			return false;
 	if (c->stale & VIEW_STATE)
 		c->has_state = read_leaf(d, "state", buf, 32) == 1 &&
 		    drive_state_parse(buf, &c->state) == 0;
 	if (c->stale & VIEW_MEDIUM) {
 		read_leaf(d, "medium", v->prog.medium, sizeof(v->prog.medium));
-		if (!cache_set(&c->medium, v->prog.medium))
+		if (read_leaf(d, "answered-id", v->prog.answered_id,
+		    sizeof(v->prog.answered_id)) != 1)
+			v->prog.answered_id[0] = '\0';
+		if (!cache_set(&c->medium, v->prog.medium) ||
+		    !cache_set(&c->answered_id, v->prog.answered_id))
 			return false;
 	}
 	if (c->stale & VIEW_PARAMS) {
@@ -223,6 +248,10 @@ drive_view_read(struct drive *d, struct drive_view *v)
 		req->invalid = why;
 	if (req->invalid == NULL && c->format_bad)
 		req->invalid = "format is not one of raw, qcow2, vhd, qed";
+	text_copy(req->request_id, sizeof(req->request_id), c->request_id);
+	if (req->invalid == NULL && c->request_id_bad)
+		req->invalid = "request-id is not printable ASCII without blanks "
+		    "of at most 128 bytes";
 	/*
 	 * A stub domain's QEMU reads the medium through its PV disk, which
 	 * a loop device in dom0 backs: the image's bytes, so raw only.
@@ -234,6 +263,8 @@ drive_view_read(struct drive *d, struct drive_view *v)
 	v->prog.has_state = c->has_state;
 	v->prog.state = c->has_state ? c->state : DRIVE_DONE;
 	text_copy(v->prog.medium, sizeof(v->prog.medium), c->medium);
+	text_copy(v->prog.answered_id, sizeof(v->prog.answered_id),
+	    c->answered_id);
 	v->vbd.present = c->vbd_present;
 	v->vbd.format = c->vbd_format;
 	text_copy(v->vbd.path, sizeof(v->vbd.path), c->vbd_path);

@@ -80,13 +80,23 @@ test_expect_success 'the other drive of the guest changed on its own' '
 	expect_medium 3 hdc "$Q"
 '
 
-test_expect_success 'the same file with another format goes in again' '
+# Nothing is guessed: a raw request for a file that starts like a qcow2
+# image is refused, naming the format to ask for, and the drive keeps
+# what it had.
+test_expect_success 'the same qcow2 file asked for as raw is refused, saying why' '
 	request 3 hdd "$Q" qcow2 &&
 	wait_done 3 hdd "$Q" &&
 	expect_eq qcow2 "$(qemu_driver hdd)" "QEMU driver of hdd" &&
 	request 3 hdd "$Q" raw &&
-	wait_for "[ \"\$(qemu_driver hdd)\" = raw ]" &&
-	wait_done 3 hdd "$Q"
+	wait_error 3 hdd &&
+	expect_eq "$Q looks like qcow2: use --format qcow2" \
+	    "$(drive_read 3 hdd error)" error &&
+	expect_eq format "$(drive_read 3 hdd error-code)" error-code &&
+	expect_eq qcow2 "$(qemu_driver hdd)" "QEMU driver of hdd" &&
+	request 3 hdd "$Q" qcow2 &&
+	wait_done 3 hdd "$Q" &&
+	request 3 hdd "" &&
+	wait_done 3 hdd ""
 '
 
 test_expect_success 'an eject empties the drive, the vbd and the record' '

@@ -75,7 +75,7 @@ test_expect_success 'a FIFO, which must not block the daemon' '
 '
 
 test_expect_success 'a directory' '
-	refused "$ISO/dir" raw "not a regular file or block device"
+	refused "$ISO/dir" raw "is a directory"
 '
 
 test_expect_success 'a file name longer than a file system allows' '
@@ -135,7 +135,9 @@ test_expect_success 'a drive the guest does not have' '
 '
 
 test_expect_success 'an image QEMU cannot open leaves an empty drive, not a broken one' '
-	request 3 hdc "$B" qcow2 &&
+	printf "QFI\\373\\0\\0\\0\\77" >"$ISO/broken.qcow2" &&
+	truncate -s 64K "$ISO/broken.qcow2" &&
+	request 3 hdc "$ISO/broken.qcow2" qcow2 &&
 	wait_error 3 hdc &&
 	case $(drive_read 3 hdc error) in
 	"changing: QEMU refused the medium: "*) ;;

@@ -188,9 +188,31 @@ test_parse_refused(void)
 	is_str(parsed(NULL), "(refused)", "NULL is refused");
 }
 
+static void
+test_below_leaf(void)
+{
+	ok(path_below_request_leaf("/local/domain/3/cdrom-request/hdc/eject/x",
+	    3), "a child of eject");
+	ok(path_below_request_leaf(
+	    "/local/domain/3/cdrom-request/hdc/eject/a/b/c", 3),
+	    "a grandchild of eject");
+	ok(!path_below_request_leaf("/local/domain/3/cdrom-request/hdc/eject",
+	    3), "eject itself is not below it");
+	ok(!path_below_request_leaf("/local/domain/3/cdrom-request/hdc", 3),
+	    "the drive's directory");
+	ok(!path_below_request_leaf("/local/domain/3/cdrom-request", 3),
+	    "the requests' directory");
+	ok(!path_below_request_leaf("/local/domain/4/cdrom-request/hdc/eject/x",
+	    3), "another domain's");
+	ok(!path_below_request_leaf("/local/domain/3/cdrom-requestX/hdc/e/x",
+	    3), "not cdrom-request");
+	ok(!path_below_request_leaf(NULL, 3), "NULL");
+}
+
 int
 main(void)
 {
+	test_below_leaf();
 	test_builders();
 	test_refused();
 	test_parse();

@@ -57,6 +57,35 @@ test_satisfied(void)
 	req.format = FORMAT_QCOW2;
 	ok(request_satisfied(&req, &prog, &vbd, true),
 	    "an empty drive has no format to match");
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", "/a.iso");
+	snprintf(req.request_id, sizeof(req.request_id), "r2");
+	snprintf(prog.answered_id, sizeof(prog.answered_id), "r1");
+	ok(!request_satisfied(&req, &prog, &vbd, false),
+	    "a new request-id with the same target asks again");
+	snprintf(prog.answered_id, sizeof(prog.answered_id), "r2");
+	ok(request_satisfied(&req, &prog, &vbd, false),
+	    "once answered, it is met");
+	req.request_id[0] = '\0';
+	ok(request_satisfied(&req, &prog, &vbd, false),
+	    "no request-id: the answered one does not matter");
+}
+
+static void
+test_request_id(void)
+{
+	char longest[REQUEST_ID_MAX + 2];
+
+	ok(request_id_valid(""), "no request-id");
+	ok(request_id_valid("xen-cdrom.1234.1"), "a CLI's request-id");
+	ok(!request_id_valid("a b"), "a blank is refused");
+	ok(!request_id_valid("a\nb"), "a newline is refused");
+	ok(!request_id_valid("caf\xc3\xa9"), "non-ASCII is refused");
+	memset(longest, 'x', sizeof(longest));
+	longest[REQUEST_ID_MAX] = '\0';
+	ok(request_id_valid(longest), "REQUEST_ID_MAX bytes");
+	longest[REQUEST_ID_MAX] = 'x';
+	longest[REQUEST_ID_MAX + 1] = '\0';
+	ok(!request_id_valid(longest), "one more is refused");
 }
 
 static void
@@ -105,6 +134,7 @@ int
 main(void)
 {
 	test_satisfied();
+	test_request_id();
 	test_attached();
 	test_key();
 	return done_testing();

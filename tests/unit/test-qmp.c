@@ -328,6 +328,13 @@ test_hostile_sizes(void)
 	    "a cut desc ends on a whole UTF-8 character");
 	qmp_msg_free(&m);
 	free(s);
+	/* What a compromised stub domain's QEMU may answer (finding 5). */
+	s = error_with("X", "\\u001b]0;owned\\u0007\\u001b[2J\\r\\ndom 1 hdc done", 1);
+	ok(parse(s, &m) == 0, "an error with escapes parses");
+	is_str(m.error_desc, "?]0;owned??[2J??dom 1 hdc done",
+	    "and its desc holds no control byte");
+	qmp_msg_free(&m);
+	free(s);
 	memset(longclass, 'C', 100);
 	longclass[100] = '\0';
 	s = error_with(longclass, "a", 1);
