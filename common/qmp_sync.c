@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "json_out.h"
 #include "qmp_sync.h"
 
 static unsigned long long
@@ -190,17 +191,23 @@ qmp_sync_execute(struct qmp_sync *q, const char *cmd, const char *args,
 {
 	char line[QMP_CMD_MAX];
 	unsigned id = qmp_sync_id(q);
-	int len, n;
+	struct json_out o;
+	int len;
 
-	len = snprintf(line, sizeof(line), "{\"execute\":");
-	if ((len = json_append_string(line, (size_t)len, sizeof(line), cmd)) < 0)
+	json_out_fixed(&o, line, sizeof(line));
+	json_out_raw(&o, "{");
+	json_out_key(&o, "execute", true);
+	json_out_str(&o, cmd);
+	if (args != NULL) {
+		json_out_key(&o, "arguments", false);
+		json_out_raw(&o, args);
+	}
+	json_out_key(&o, "id", false);
+	json_out_int(&o, id);
+	json_out_raw(&o, "}\r\n");
+	if ((len = json_out_end(&o)) < 0)
 		return fail(q, "QMP: command too long");
-	n = snprintf(line + len, sizeof(line) - (size_t)len,
-	    "%s%s,\"id\":%u}\r\n", args != NULL ? ",\"arguments\":" : "",
-	    args != NULL ? args : "", id);
-	if (n < 0 || (size_t)n >= sizeof(line) - (size_t)len)
-		return fail(q, "QMP: command too long");
-	return qmp_sync_call(q, line, len + n, id, fd, m);
+	return qmp_sync_call(q, line, len, id, fd, m);
 }
 
 int

@@ -65,10 +65,5 @@ bool json_array_next(struct json_val *elem);
  */
 bool json_raw(struct json_val v, const char **text, size_t *len);
 
-/*
- * Appends s to buf as a JSON string literal, quotes included.  Returns
- * the new length, or -1 if it would not fit in cap bytes (with a NUL).
- */
-int json_append_string(char *buf, size_t len, size_t cap, const char *s);
 
 #endif

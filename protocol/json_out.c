@@ -1,6 +1,6 @@
 /*
  * The JSON writer (json_out.h): appends into a bounded or a growing
- * buffer; strings are escaped by json.c's json_append_string.
+ * buffer, and json_append_string(), which escapes a string.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +9,55 @@
 
 #include "json.h"
 #include "json_out.h"
+
+/* Appends n bytes at *used if they fit with a NUL after them. */
+static bool
+put(char *buf, size_t *used, size_t cap, const char *s, size_t n)
+{
+	if (cap - *used <= n)
+		return false;
+	memcpy(buf + *used, s, n);
+	*used += n;
+	return true;
+}
+
+/* JSON needs '"', '\\' and control bytes escaped; the rest goes as is. */
+static bool
+put_char(char *buf, size_t *used, size_t cap, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0' };
+
+	if (c == '"' || c == '\\') {
+		e[1] = c;
+		return put(buf, used, cap, e, 2);
+	}
+	if (c < 0x20) {
+		e[4] = hex[c >> 4];
+		e[5] = hex[c & 0xf];
+		return put(buf, used, cap, e, 6);
+	}
+	return put(buf, used, cap, (const char *)&c, 1);
+}
+
+int
+json_append_string(char *buf, size_t len, size_t cap, const char *s)
+{
+	size_t used = len;
+	bool fit;
+
+	if (s == NULL || len >= cap || cap > INT_MAX)
+		return -1;
+	fit = put(buf, &used, cap, "\"", 1);
+	for (; fit && *s != '\0'; s++)
+		fit = put_char(buf, &used, cap, *s);
+	if (!fit || !put(buf, &used, cap, "\"", 1)) {
+		buf[len] = '\0';
+		return -1;
+	}
+	buf[used] = '\0';
+	return (int)used;
+}
 
 void
 json_out_fixed(struct json_out *o, char *buf, size_t cap)

@@ -10,6 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * Appends s to buf as a JSON string literal, quotes included.  Returns
+ * the new length, or -1 if it would not fit in cap bytes (with a NUL).
+ */
+int json_append_string(char *buf, size_t len, size_t cap, const char *s);
+
 struct json_out {
 	char *buf;
 	size_t cap, len;

@@ -231,6 +231,7 @@ dom0_params_parse(const struct drive *d, const char *params,
 
 const struct drive_ops dom0_drive_ops = {
 	.name = "dom0",
+	.vbd_error = ERRC_XENSTORE,
 	.vbd_paths = dom0_vbd_paths,
 	.params_parse = dom0_params_parse,
 	.detaching = dom0_detaching,

@@ -78,7 +78,7 @@ step_begin(struct drive *d)
 		log_warnx("dom %d %s: no timer for this step", d->domid, d->vdev);
 }
 
-static void
+void
 step_end(struct drive *d)
 {
 	loop_timer_del(d->timer);
@@ -110,7 +110,7 @@ drive_stop(struct drive *d)
  * Sets *slot to a copy of value (NULL: none).  Without memory the slot
  * is left empty, which only costs a later comparison its match.
  */
-static void
+void
 text_set(char **slot, const char *value)
 {
 	free(*slot);
@@ -120,67 +120,10 @@ text_set(char **slot, const char *value)
 }
 
 /* slot holds exactly value. */
-static bool
+bool
 text_is(const char *slot, const char *value)
 {
 	return slot != NULL && strcmp(slot, value) == 0;
-}
-
-void
-image_close(struct drive *d)
-{
-	if (d->image_fd != -1)
-		close(d->image_fd);
-	d->image_fd = -1;
-	text_set(&d->image_target, NULL);
-}
-
-static void
-image_opened(void *ctx, int fd, enum error_code code, const char *err)
-{
-	struct drive *d = ctx;
-
-	d->opener = NULL;
-	step_end(d);
-	if (fd == -1) {
-		text_set(&d->image_target, NULL);
-		drive_fail_code(d, code, "%s", err);
-		return;
-	}
-	d->image_fd = fd;
-	drive_continue(d);
-}
-
-/*
- * Opens the image a request names, unless it is open already.  The
- * policy is checked here and only here, at every open, and the open
- * runs in a child bounded by step-timeout: a hung file system holds up
- * this drive only.
- */
-enum image_wait
-image_ensure(struct drive *d, const struct request *req)
-{
-	enum error_code code;
-	char err[1024];
-
-	if (d->image_fd != -1 && text_is(d->image_target, req->target) &&
-	    d->image_format == (int)req->format)
-		return IMAGE_READY;
-	image_close(d);
-	if (!d->busy)
-		step_begin(d);
-	text_set(&d->image_target, req->target);
-	d->image_format = (int)req->format;
-	/* The child's own deadline only backs up the step's. */
-	d->opener = opener_start(&opts.cfg, req->target, req->format,
-	    opts.cfg.step_timeout + 5, image_opened, d, &code, err,
-	    sizeof(err));
-	if (d->opener == NULL) {
-		text_set(&d->image_target, NULL);
-		drive_fail_code(d, code, "%s", err);
-		return IMAGE_FAILED;
-	}
-	return IMAGE_WAIT;
 }
 
 /*
@@ -307,7 +250,7 @@ default_code(const struct drive *d)
 		return ERRC_QEMU;
 	case DRIVE_DETACHING:
 	case DRIVE_ATTACHING:
-		return d->dm_domid != 0 ? ERRC_STUB : ERRC_XENSTORE;
+		return d->ops->vbd_error;
 	case DRIVE_DONE:
 	case DRIVE_ERROR:
 		break;
@@ -596,81 +539,4 @@ drive_update(struct drive *d, bool rewritten)
 	}
 	d->state = v.prog.state;
 	step_run(d, v.prog.state, &v, NULL);
-}
-
-static void
-drive_update_due(void *ctx)
-{
-	struct drive *d = ctx;
-	bool rewritten = d->rewritten;
-
-	d->update = NULL;
-	d->rewritten = false;
-	drive_update(d, rewritten);
-}
-
-/* One drive_update() for a burst of events, once they are all read. */
-static void
-drive_update_soon(struct drive *d)
-{
-	if (d->update == NULL &&
-	    (d->update = loop_timer_add(0, drive_update_due, d)) == NULL)
-		drive_update_due(d);
-}
-
-/* Only a step waiting on the vbd itself wants to look. */
-static bool
-waits_on_vbd(const struct drive *d)
-{
-	return d->busy && d->cmd == CMD_NONE && d->ops->waits_on_vbd != NULL &&
-	    d->ops->waits_on_vbd(d);
-}
-
-static void
-drive_vbd_due(void *ctx)
-{
-	struct drive *d = ctx;
-
-	d->vbd_update = NULL;
-	if (waits_on_vbd(d))
-		drive_continue(d);
-}
-
-/*
- * The stub domain writes its own frontend as often as it likes: a burst
- * of its events is one look, taken once the events read so far are
- * handled, so that it costs the others no more than one step's work.
- */
-void
-drive_request_event(struct drive *d, const char *leaf)
-{
-	if (leaf != NULL &&
-	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
-		d->rewritten = true;
-	drive_view_stale(d, view_node_of_leaf(leaf));
-	drive_update_soon(d);
-}
-
-void
-drive_params_event(struct drive *d)
-{
-	drive_view_stale(d, VIEW_PARAMS);
-	drive_update_soon(d);
-}
-
-void
-drive_recheck(struct drive *d)
-{
-	drive_view_stale(d, VIEW_ALL);
-	drive_update(d, false);
-}
-
-void
-drive_vbd_event(struct drive *d)
-{
-	drive_view_stale(d, VIEW_PARAMS);
-	if (!waits_on_vbd(d) || d->vbd_update != NULL)
-		return;
-	if ((d->vbd_update = loop_timer_add(0, drive_vbd_due, d)) == NULL)
-		drive_vbd_due(d);
 }

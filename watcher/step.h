@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "drive.h"
+#include "errcode.h"
 #include "plan.h"
 #include "qmp.h"
 
@@ -35,6 +36,8 @@ struct drive_ops {
 	 * cut short), and serves raw images only. */
 	bool vbd_always_present;
 	bool raw_only;
+	/* The error-code of a detaching or attaching that fails unsaid. */
+	enum error_code vbd_error;
 
 	/* Sets d->backend, frontend and libxl; false if one is too long. */
 	bool (*vbd_paths)(struct drive *d, const char *backend,
@@ -83,6 +86,11 @@ void drive_continue(struct drive *d);
 /* A QMP reply (NULL: the connection failed, err says why) for the step. */
 void drive_reply(struct drive *d, const struct qmp_msg *reply,
     const char *err);
+/* Ends the step in progress: its timer, QMP connection, the kind's part. */
+void step_end(struct drive *d);
+/* Sets *slot to a copy of value (NULL: none); slot holds exactly value. */
+void text_set(char **slot, const char *value);
+bool text_is(const char *slot, const char *value);
 /* Marks the drive busy and starts the step's step-timeout timer. */
 void step_begin(struct drive *d);
 /*

@@ -498,6 +498,7 @@ const struct drive_ops stub_drive_ops = {
 	.name = "stub domain",
 	.vbd_always_present = true,
 	.raw_only = true,
+	.vbd_error = ERRC_STUB,
 	.vbd_paths = stub_vbd_paths,
 	.params_parse = stub_params_parse,
 	.start = stub_start,

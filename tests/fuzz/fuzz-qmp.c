@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "json_out.h"
 #include "qmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
