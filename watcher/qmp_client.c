@@ -252,6 +252,18 @@ qmp_message(struct qmp_conn *c, const char *line, size_t len)
 		goto out;
 	switch (c->state) {
 	case QMP_GREETING:
+		/*
+		 * QEMU keeps what it had not yet written to a client that went
+		 * away (a daemon killed mid-command) and writes it to the
+		 * next: a reply with an id, ours or a predecessor's, before
+		 * the greeting is that, and is dropped.
+		 */
+		if (m.kind != QMP_MSG_GREETING && m.has_id &&
+		    (m.kind == QMP_MSG_RETURN || m.kind == QMP_MSG_ERROR)) {
+			log_debug("QMP: dropping a reply left from an earlier "
+			    "client (id %lld)", m.id);
+			break;
+		}
 		if (m.kind != QMP_MSG_GREETING) {
 			qmp_msg_free(&m);
 			qmp_fail(c, "QEMU did not greet with {\"QMP\": ...}");
