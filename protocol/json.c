@@ -333,6 +333,18 @@ tok_of(struct json_val v)
 	return &v.doc->tok[v.tok];
 }
 
+bool
+json_span(struct json_val v, size_t *start, size_t *end)
+{
+	const jsmntok_t *t = tok_of(v);
+
+	if (t == NULL)
+		return false;
+	*start = (size_t)text_start(t);
+	*end = (size_t)text_end(t);
+	return true;
+}
+
 static bool
 is_type(struct json_val v, jsmntype_t type)
 {

@@ -59,6 +59,13 @@ bool json_array_first(struct json_val v, struct json_val *elem);
 bool json_array_next(struct json_val *elem);
 
 /*
+ * Where v's text lies in the text given to json_parse(): bytes
+ * [*start, *end), quotes of a string included.  For code that rewrites
+ * one value of a document and must keep every other byte.
+ */
+bool json_span(struct json_val v, size_t *start, size_t *end);
+
+/*
  * Appends s to buf as a JSON string literal, quotes included.  Returns
  * the new length, or -1 if it would not fit in cap bytes (with a NUL).
  */
