@@ -16,6 +16,7 @@ struct devlock;
 struct drive_ops;
 struct loop_timer;
 struct qmp_conn;
+struct saved_config;
 struct stub_step;
 
 /* The QMP command a drive is waiting on, so its step knows what came back. */
@@ -83,6 +84,8 @@ struct drive {
 	/* A stub domain drive's waits (stubdom.c); NULL for QEMU in dom0. */
 	struct stub_step *stub;
 
+	/* libxl's saved configuration being updated before done (saved.c). */
+	struct saved_config *saving;
 	/* libxl's device lock: held from a change's first step to its end. */
 	struct devlock *lock;
 	bool locked;

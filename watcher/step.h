@@ -71,6 +71,11 @@ extern const struct drive_ops stub_drive_ops;
 /* drive.c: the machine. */
 void drive_transition(struct drive *d, enum drive_state to,
     const char *medium, const char *error);
+/* The done of a change, once saved.c has seen to libxl's saved config. */
+void drive_transition_saved(struct drive *d, const char *medium,
+    const char *saved_config);
+/* The uuid libxl names the domain's files with, from its vm path. */
+bool domain_uuid(int domid, char *uuid, size_t len);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Ends the step in progress and gives back the lock, writing nothing. */
@@ -90,6 +95,16 @@ void image_close(struct drive *d);
 /* adopt.c: copies path into a drive's DRIVE_PATH_MAX slot, if it fits. */
 bool drive_path_set(char *slot, const char *path);
 
+/*
+ * saved.c: a change ends done.  Updates libxl's saved configuration to
+ * the medium the drive holds (medium, or the request served when NULL),
+ * then calls drive_transition_saved(); the drive stays busy meanwhile.
+ */
+void saved_config_start(struct drive *d, const char *medium);
+/* Abandons that (the drive is stopped); nothing if none is under way. */
+void saved_config_cancel(struct drive *d);
+/* follow.c: another tool changed the settled drive; the request follows. */
+void drive_follow(struct drive *d, const struct drive_view *v);
 /* eject.c: the first step of every change; reply as for changing. */
 void step_ejecting(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
