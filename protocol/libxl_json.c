@@ -67,12 +67,13 @@ libxl_disk_element(const struct libxl_medium *m, const char *indent,
 	/*
 	 * libxl_device_disk's fields in its IDL order, the defaults left
 	 * out as its generator does: access=r is readwrite 0, a default;
-	 * an empty target parses to no pdev_path and format "empty".
+	 * an eject's empty target is pdev_path "" and format "empty"
+	 * (tests/host/libxl-json/xl-cd-eject, as xl 4.17 wrote it).
 	 */
 	if (!put_str(out, &used, cap, "{") ||
-	    (!empty && !put_member(out, &used, cap, true, indent,
-	    "pdev_path", m->path, NULL)) ||
-	    !put_member(out, &used, cap, empty, indent, "vdev", m->vdev,
+	    !put_member(out, &used, cap, true, indent, "pdev_path", m->path,
+	    NULL) ||
+	    !put_member(out, &used, cap, false, indent, "vdev", m->vdev,
 	    NULL) ||
 	    !put_member(out, &used, cap, false, indent, "format", format,
 	    NULL) ||

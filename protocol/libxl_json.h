@@ -28,7 +28,9 @@ struct libxl_medium {
  * Writes into out (cap bytes) the element xl 4.17 stores for m:
  * `xl cd-insert D VDEV PATH` keeps the disk it parsed from
  * "vdev=VDEV,access=r,devtype=cdrom,target=PATH", which libxl's JSON
- * generator writes without its default fields.  indent is the blank
+ * generator writes without its default fields: pdev_path, vdev, format
+ * ("empty" for an eject), removable, is_cdrom, as the files xl 4.17
+ * wrote on the real-Xen tier show (tests/host/libxl-json/).  indent is the blank
  * text before each member ("\n            ", or "" for compact text),
  * close the blank text before the "}".  Returns the length, or -1 if
  * it does not fit (with a NUL).

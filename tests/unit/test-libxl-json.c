@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libxl-json-417.h"
 #include "libxl_json.h"
 #include "tap.h"
 
@@ -47,6 +48,7 @@ static const char cdrom_b[] =
 
 static const char cdrom_empty[] =
 "{\n"
+"            \"pdev_path\": \"\",\n"
 "            \"vdev\": \"hdc\",\n"
 "            \"format\": \"empty\",\n"
 "            \"removable\": 1,\n"
@@ -164,7 +166,8 @@ test_first_of_two(void)
 
 	ok(libxl_json_set_disk(two, strlen(two), &e, out, sizeof(out),
 	    &why) > 0, "two elements with one vdev: rewritten");
-	is_str(out, "{\"disks\":[{\"vdev\":\"hdc\",\"format\":\"empty\","
+	is_str(out, "{\"disks\":[{\"pdev_path\":\"\",\"vdev\":\"hdc\","
+	    "\"format\":\"empty\","
 	    "\"removable\":1,\"is_cdrom\":1},{\"vdev\":\"hdc\",\"keep\":1}]}",
 	    "the first, as libxl's device_add_domain_config does");
 }
@@ -231,9 +234,37 @@ test_element(void)
 	    "not in one byte fewer");
 }
 
+/* What the daemon writes is what xl 4.17 wrote, byte for byte. */
+static void
+test_xl417(void)
+{
+	struct libxl_medium b = { "hdc", "/srv/iso/b.iso", FORMAT_RAW };
+	struct libxl_medium none = { "hdc", "", FORMAT_RAW };
+	const char *why;
+	long n;
+
+	n = libxl_json_set_disk(xl417_created, sizeof(xl417_created), &b, out,
+	    sizeof(out), &why);
+	ok(n == (long)sizeof(xl417_cd_insert) &&
+	    memcmp(out, xl417_cd_insert, sizeof(xl417_cd_insert)) == 0,
+	    "xl 4.17's file after xl create, changed to b.iso: exactly the "
+	    "file xl cd-insert left, NUL included");
+	n = libxl_json_set_disk(xl417_cd_insert, sizeof(xl417_cd_insert),
+	    &none, out, sizeof(out), &why);
+	ok(n == (long)sizeof(xl417_cd_eject) &&
+	    memcmp(out, xl417_cd_eject, sizeof(xl417_cd_eject)) == 0,
+	    "and ejected: exactly the file xl cd-eject left");
+	n = libxl_json_set_disk(xl417_cd_eject, sizeof(xl417_cd_eject), &b,
+	    out, sizeof(out), &why);
+	ok(n == (long)sizeof(xl417_cd_insert) &&
+	    memcmp(out, xl417_cd_insert, sizeof(xl417_cd_insert)) == 0,
+	    "and b.iso put back in: xl cd-insert's file again");
+}
+
 int
 main(void)
 {
+	test_xl417();
 	test_insert_and_eject();
 	test_roundtrip_and_idempotence();
 	test_compact();
