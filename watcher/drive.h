@@ -16,6 +16,7 @@ struct devlock;
 struct drive_ops;
 struct loop_timer;
 struct qmp_conn;
+struct qmp_lock;
 struct saved_config;
 struct stub_step;
 
@@ -77,6 +78,7 @@ struct drive {
 	struct loop_timer *timer;	/* step-timeout */
 	enum drive_cmd cmd;
 	struct qmp_conn *qmp;
+	struct qmp_lock *qmp_lock;	/* libxl's qmp-socket-lock (step_qmp.c) */
 	int old_fdset, new_fdset;
 	bool force_tray;		/* the guest locked the empty drive's tray */
 	int stale_fdsets[DRIVE_STALE_FDSETS];

@@ -124,6 +124,8 @@ void step_qmp(struct drive *d, enum drive_cmd cmd, const char *line,
     int len, unsigned id, int fd);
 void step_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
 void step_qmp_close(struct drive *d);
+/* Is the step still waiting for libxl's qmp-socket-lock? */
+bool step_qmp_lock_waiting(const struct drive *d);
 bool fail_if_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
 /* Same, in words that say so when the guest has locked the tray. */
