@@ -81,6 +81,7 @@ struct drive {
 	struct qmp_lock *qmp_lock;	/* libxl's qmp-socket-lock (step_qmp.c) */
 	int old_fdset, new_fdset;
 	bool force_tray;		/* the guest locked the empty drive's tray */
+	char *refusal;			/* QEMU's refusal, while its fdset goes */
 	int stale_fdsets[DRIVE_STALE_FDSETS];
 	int n_stale_fdsets;
 	/* A stub domain drive's waits (stubdom.c); NULL for QEMU in dom0. */

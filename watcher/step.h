@@ -128,6 +128,12 @@ void step_qmp_close(struct drive *d);
 bool step_qmp_lock_waiting(const struct drive *d);
 bool fail_if_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
+/*
+ * Is reply a refusal?  Then buf says why, in words that say so when the
+ * guest has locked the tray.
+ */
+bool tray_refusal(const struct drive *d, const struct qmp_msg *reply,
+    const char *what, char *buf, size_t len);
 /* Same, in words that say so when the guest has locked the tray. */
 bool fail_if_tray_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
@@ -147,5 +153,7 @@ void step_change_medium(struct drive *d, const char *driver, bool force);
  */
 void step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
+/* The query-block after it shows the new medium; else the step failed. */
+bool step_change_medium_confirmed(struct drive *d, const struct qmp_msg *reply);
 
 #endif

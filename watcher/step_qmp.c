@@ -157,6 +157,25 @@ fail_if_refused(struct drive *d, const struct qmp_msg *reply,
 	return true;
 }
 
+bool
+tray_refusal(const struct drive *d, const struct qmp_msg *reply,
+    const char *what, char *buf, size_t len)
+{
+	if (reply->kind != QMP_MSG_ERROR)
+		return false;
+	if (!qmp_error_tray_locked(reply, d->devid))
+		snprintf(buf, len, "QEMU refused %s: %s", what,
+		    reply->error_desc);
+	else if (opts.cfg.force_eject)
+		/* Unlocked by us, locked again before QEMU opened it. */
+		snprintf(buf, len, "the guest locked the tray again before "
+		    "QEMU opened it");
+	else
+		snprintf(buf, len, "the guest has locked the tray (force-eject "
+		    "is off)");
+	return true;
+}
+
 /*
  * QEMU has asked the guest to open the tray as well: a guest that then
  * unlocks it is served by writing the request again.
@@ -165,15 +184,11 @@ bool
 fail_if_tray_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what)
 {
-	if (!qmp_error_tray_locked(reply, d->devid))
-		return fail_if_refused(d, reply, what);
-	if (opts.cfg.force_eject)
-		/* Unlocked by us, locked again before QEMU opened it. */
-		drive_fail(d, "the guest locked the tray again before QEMU "
-		    "opened it");
-	else
-		drive_fail(d, "the guest has locked the tray (force-eject is "
-		    "off)");
+	char why[1024];
+
+	if (!tray_refusal(d, reply, what, why, sizeof(why)))
+		return false;
+	drive_fail(d, "%s", why);
 	return true;
 }
 
@@ -214,22 +229,29 @@ step_change_medium(struct drive *d, const char *driver, bool force)
 	    sizeof(line), id, d->devid, d->new_fdset, driver, force), id, -1);
 }
 
+bool
+step_change_medium_confirmed(struct drive *d, const struct qmp_msg *reply)
+{
+	struct qmp_block blk;
+
+	if (fail_if_no_block(d, reply, &blk))
+		return false;
+	if (!blk.inserted || qmp_fdset_of_file(blk.file) != d->new_fdset) {
+		drive_fail(d, "QEMU does not show the new medium");
+		return false;
+	}
+	return true;
+}
+
 void
 step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
-	struct qmp_block blk;
-
 	if (d->cmd == CMD_CHANGE_MEDIUM) {
 		if (!fail_if_tray_refused(d, reply, "the medium"))
 			step_qmp_query(d, CMD_CONFIRM, "query-block");
 		return;
 	}
-	if (fail_if_no_block(d, reply, &blk))
-		return;
-	if (!blk.inserted || qmp_fdset_of_file(blk.file) != d->new_fdset) {
-		drive_fail(d, "QEMU does not show the new medium");
-		return;
-	}
-	drive_transition(d, DRIVE_DONE, v->req.target, NULL);
+	if (step_change_medium_confirmed(d, reply))
+		drive_transition(d, DRIVE_DONE, v->req.target, NULL);
 }
