@@ -65,10 +65,10 @@ job_end(struct userdata_job *j)
 
 	snprintf(why, sizeof(why), "%s", j->why);
 	if (!updated)
-		log_warnx("domain %d %s: libxl's saved configuration %s left "
+		log_warnx("dom %d %s: libxl's saved configuration %s left "
 		    "alone: %s", j->domid, j->vdev, j->file, why);
 	else
-		log_info("domain %d %s: libxl's saved configuration updated",
+		log_info("dom %d %s: libxl's saved configuration updated",
 		    j->domid, j->vdev);
 	userdata_cancel(j);
 	fn(ctx, updated, updated ? "" : why);

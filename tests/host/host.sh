@@ -28,6 +28,8 @@
 HOST_XENSTORED=${HOST_XENSTORED:-/usr/lib/xen-4.17/bin/xenstored}
 # tests/host, where the shell helpers live (hotplug-block).
 HOST_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/host/libxl-json.sh
+. "$HOST_SCRIPT_DIR/libxl-json.sh"
 # The block hotplug script of stub domains' vbds: libxl writes it into
 # the backend's "script" and runs it; tests give it to the daemon's
 # --hotplug-script.
@@ -240,6 +242,7 @@ domain_destroy() {
 		echo "rm /local/domain/$d"
 		echo "rm /libxl/$d"
 	} | "$HOST_BIN/xs-tx" || return 1
+	libxl_json_remove "$d"
 	host_kill "$HOSTDIR/pids/ring-$d"
 	"$HOST_BIN/xs-ring" --release "$d"
 }
@@ -365,6 +368,7 @@ hvm_guest_create_drives() {
 			qemu+=(-drive "file=$path,if=ide,index=$idx,media=disk,format=$(qemu_format "$format"),cache=writeback")
 		fi
 	done
+	libxl_json_layout "$d" "$@" || return 1
 	read -r -a extra <<<"$HOST_QEMU_EXTRA"
 	qemu+=("${extra[@]}")
 	# -daemonize returns once QEMU is set up and its sockets listen.
@@ -760,6 +764,7 @@ stubdom_guest_create() {
 	be=/local/domain/0/backend/vbd/$s/$devid
 	domain_create "$d" "guest$d" hvm || return 1
 	stub_guest_vbd_add "$d" "$vdev" "$iso" || return 1
+	libxl_json_layout "$d" "cdrom:$vdev:$iso" || return 1
 	domain_create "$s" "guest$d-dm" pv || return 1
 	{
 		echo "write /local/domain/$d/image/device-model-domid $s"
