@@ -19,8 +19,8 @@
 A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso BOOT=$HOSTDIR/boot.img
 make_iso "$A" && make_iso "$B" && make_iso "$BOOT" || exit 1
 FIXTURES=$HOST_SCRIPT_DIR/libxl-json
-FAULTY=$BUILD/xen-cdromd-faults
-CRASHED=86	# FAULT_EXIT_STATUS
+# shellcheck disable=SC2034 # both are used in the tests' code
+FAULTY=$BUILD/xen-cdromd-faults CRASHED=86	# FAULT_EXIT_STATUS
 
 # lock_file D NAME: libxl's lock NAME of domain D.
 lock_file() {
