@@ -46,11 +46,12 @@ waiting_for(const struct drive *d)
 
 	if (d->lock != NULL && !d->locked)
 		return "libxl's device lock";
-	if (step_qmp_lock_waiting(d))
-		return "libxl's qmp-socket lock";
+	/* A kind's wait polls QEMU, taking the QMP lock for each look. */
 	if (d->ops->waiting_for != NULL &&
 	    (what = d->ops->waiting_for(d)) != NULL)
 		return what;
+	if (step_qmp_lock_waiting(d))
+		return "libxl's qmp-socket lock";
 	return "QEMU";
 }
 
