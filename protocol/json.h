@@ -65,5 +65,11 @@ bool json_array_next(struct json_val *elem);
  */
 bool json_raw(struct json_val v, const char **text, size_t *len);
 
+/*
+ * Where v's text lies in the text given to json_parse(): bytes
+ * [*start, *end), quotes of a string included.  For code that rewrites
+ * one value of a document and must keep every other byte.
+ */
+bool json_span(struct json_val v, size_t *start, size_t *end);
 
 #endif

@@ -108,14 +108,19 @@ room(struct json_out *o, size_t n)
 }
 
 void
-json_out_raw(struct json_out *o, const char *s)
+json_out_bytes(struct json_out *o, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (!room(o, n))
 		return;
-	memcpy(o->buf + o->len, s, n + 1);
+	memcpy(o->buf + o->len, s, n);
 	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+void
+json_out_raw(struct json_out *o, const char *s)
+{
+	json_out_bytes(o, s, strlen(s));
 }
 
 void

@@ -29,6 +29,8 @@ void json_out_growing(struct json_out *o);
 
 /* Appends s as it is (structure: braces, commas, literals). */
 void json_out_raw(struct json_out *o, const char *s);
+/* Appends n bytes at s as they are (a copied span of a document). */
+void json_out_bytes(struct json_out *o, const char *s, size_t n);
 /* Appends s as a JSON string, every escape done. */
 void json_out_str(struct json_out *o, const char *s);
 void json_out_int(struct json_out *o, long long v);

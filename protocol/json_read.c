@@ -334,6 +334,18 @@ json_array_next(struct json_val *elem)
 }
 
 bool
+json_span(struct json_val v, size_t *start, size_t *end)
+{
+	const jsmntok_t *t = tok_of(v);
+
+	if (t == NULL)
+		return false;
+	*start = (size_t)json_text_start(t);
+	*end = (size_t)json_text_end(t);
+	return true;
+}
+
+bool
 json_raw(struct json_val v, const char **text, size_t *len)
 {
 	const jsmntok_t *t = tok_of(v);

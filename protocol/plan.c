@@ -35,6 +35,16 @@ request_id_valid(const char *id)
 }
 
 bool
+request_overtaken(const struct request *req, const struct progress *prog,
+    const struct vbd_params *vbd)
+{
+	return req->has_target && prog->has_state &&
+	    prog->state == DRIVE_DONE && vbd->present &&
+	    strcmp(prog->medium, req->target) == 0 &&
+	    strcmp(vbd->path, req->target) != 0;
+}
+
+bool
 request_attached(const struct request *req, const struct vbd_params *vbd)
 {
 	return req->invalid == NULL && req->target[0] != '\0' &&

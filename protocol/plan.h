@@ -61,6 +61,20 @@ bool request_satisfied(const struct request *req, const struct progress *prog,
     const struct vbd_params *vbd, bool vbd_always_present);
 
 /*
+ * Another tool (xl cd-insert, xl cd-eject) changed a settled drive: the
+ * daemon had put the request's target in (state done, medium = target)
+ * and the vbd now names something else.  The daemon then follows: the
+ * drive's medium becomes the request.  A request rewritten since (target
+ * other than medium) is a newer wish and is served instead; a missing
+ * vbd is a change cut short, not another tool's.  Only the path counts:
+ * medium records no format, so a vbd in another format than the request
+ * may be a format rewritten by a tool (served), and xl cd-insert always
+ * changes the path.
+ */
+bool request_overtaken(const struct request *req, const struct progress *prog,
+    const struct vbd_params *vbd);
+
+/*
  * The vbd names the medium the request asks for, so a change may go on
  * to hand it to QEMU; false: the request changed under the change (or
  * cannot be served), which must be planned again.

@@ -1,9 +1,10 @@
 /*
- * The device-changes lock, as libxl takes it (libxl_internal.c,
- * libxl__ev_slowlock_lock): open XEN_LIB_DIR/userdata-l.D.UUID.
- * libxl-device-changes-lock, flock it, and hold it only if the file we
- * locked is still the one at that path, since the holder unlinks it
- * before unlocking.
+ * libxl's per-domain locks, as libxl takes them (libxl_internal.c,
+ * libxl__ev_slowlock_lock, libxl__lock_domain_userdata): open
+ * XEN_LIB_DIR/userdata-l.D.UUID.WHICH, flock it, and hold it only if
+ * the file we locked is still the one at that path, since the holder
+ * unlinks it before unlocking; then, as libxl does, make sure the
+ * domain still exists, for its files may be removed with it.
  *
  * When the lock is busy a child inherits the descriptor and blocks in
  * flock(LOCK_EX) on it; a flock belongs to the open file, so when the
@@ -26,9 +27,12 @@
 #include "fault.h"
 #include "log.h"
 #include "loop.h"
+#include "paths.h"
+#include "store.h"
 
 struct devlock {
 	char path[512];
+	int domid;
 	int fd;
 	pid_t child;		/* waiting for the lock on our behalf */
 	struct loop_timer *kick;	/* reports a lock taken at once */
@@ -56,6 +60,16 @@ devlock_current(struct devlock *l)
 	    st.st_dev == fst.st_dev && st.st_ino == fst.st_ino;
 }
 
+/* The domain's home in xenstore is there while the domain exists. */
+static bool
+devlock_domain_exists(const struct devlock *l)
+{
+	char home[XS_PATH_MAX];
+
+	return path_domain(home, l->domid) == 0 &&
+	    store_exists(XBT_NULL, home);
+}
+
 static void
 devlock_report(void *ctx)
 {
@@ -69,6 +83,8 @@ devlock_report(void *ctx)
 static void
 devlock_finish(struct devlock *l, int result)
 {
+	if (result == 0 && !devlock_domain_exists(l))
+		result = ESRCH;
 	l->result = result;
 	l->held = result == 0;
 	if ((l->kick = loop_timer_add(0, devlock_report, l)) == NULL)
@@ -149,8 +165,8 @@ devlock_child_done(void *ctx, pid_t pid, int status)
 		return;
 	}
 	if (devlock_current(l)) {
-		l->held = true;
-		l->fn(l->ctx, 0);
+		l->held = devlock_domain_exists(l);
+		l->fn(l->ctx, l->held ? 0 : ESRCH);
 		return;
 	}
 	flock(l->fd, LOCK_UN);
@@ -158,25 +174,39 @@ devlock_child_done(void *ctx, pid_t pid, int status)
 }
 
 struct devlock *
-devlock_acquire(int domid, const char *uuid, devlock_fn *fn, void *ctx)
+devlock_acquire_lock(int domid, const char *uuid, const char *which,
+    devlock_fn *fn, void *ctx)
 {
 	struct devlock *l;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
-	if (snprintf(l->path, sizeof(l->path),
-	    "%s/userdata-l.%d.%s.libxl-device-changes-lock", devlock_dir(),
-	    domid, uuid) >= (int)sizeof(l->path)) {
+	if (snprintf(l->path, sizeof(l->path), "%s/userdata-l.%d.%s.%s",
+	    devlock_dir(), domid, uuid, which) >= (int)sizeof(l->path)) {
 		free(l);
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
+	l->domid = domid;
 	l->fd = -1;
 	l->child = -1;
 	l->fn = fn;
 	l->ctx = ctx;
 	devlock_try(l);
 	return l;
+}
+
+struct devlock *
+devlock_acquire(int domid, const char *uuid, devlock_fn *fn, void *ctx)
+{
+	return devlock_acquire_lock(domid, uuid, LIBXL_LOCK_DEVICE_CHANGES,
+	    fn, ctx);
+}
+
+const char *
+devlock_path(const struct devlock *l)
+{
+	return l->path;
 }
 
 void

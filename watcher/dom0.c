@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -131,6 +132,31 @@ image_driver(int fd, enum image_format format)
 }
 
 /*
+ * remove-fd of fdset (none if negative), the step then ending in error
+ * with refusal, or done when refusal is NULL.
+ */
+static void
+dom0_remove_fd(struct drive *d, int fdset, const char *refusal)
+{
+	char line[QMP_CMD_MAX];
+	unsigned id = qmp_next_id();
+
+	free(d->refusal);
+	d->refusal = NULL;
+	if (refusal != NULL && (d->refusal = strdup(refusal)) == NULL) {
+		drive_fail(d, "%s", refusal);
+		return;
+	}
+	if (fdset < 0) {
+		if (refusal != NULL)
+			drive_fail(d, "%s", refusal);
+		return;
+	}
+	step_qmp(d, CMD_REMOVE_FD, line, qmp_cmd_remove_fd(line,
+	    sizeof(line), id, fdset), id, -1);
+}
+
+/*
  * changing: hand QEMU the image through an fdset and insert it, then
  * confirm with query-block.  A drive found already holding it (a
  * daemon stopped after the change) is only confirmed.
@@ -140,7 +166,7 @@ dom0_changing(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
 	const struct request *rq = &v->req;
-	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX];
+	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX], err[1024];
 	struct qmp_block blk;
 	unsigned id = qmp_next_id();
 
@@ -196,14 +222,54 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 		    d->force_tray);
 		return;
 	case CMD_CHANGE_MEDIUM:
-	case CMD_CONFIRM:
+		/*
+		 * Refused: the fdset just added would stay in QEMU 9.1 and
+		 * later, which keep an unused fdset until remove-fd.
+		 */
+		if (tray_refusal(d, reply, "the medium", err, sizeof(err))) {
+			dom0_remove_fd(d, d->new_fdset, err);
+			return;
+		}
 		step_change_medium_reply(d, v, reply);
 		return;
-	case CMD_EJECT:
+	case CMD_CONFIRM:
+		if (!step_change_medium_confirmed(d, reply))
+			return;
+		/*
+		 * The previous medium's fdset, freed at the eject, may have
+		 * been kept (7.2 keeps it while the guest is paused or
+		 * another monitor is connected): free it again now.
+		 */
+		if (d->old_fdset >= 0 && d->old_fdset != d->new_fdset) {
+			dom0_remove_fd(d, d->old_fdset, NULL);
+			return;
+		}
+		drive_transition(d, DRIVE_DONE, rq->target, NULL);
+		return;
 	case CMD_REMOVE_FD:
+		/* Gone already is as good as removed. */
+		if (reply->kind == QMP_MSG_ERROR)
+			log_debug("dom %d %s: remove-fd: %s", d->domid, d->vdev,
+			    reply->error_desc);
+		if (d->refusal != NULL) {
+			snprintf(err, sizeof(err), "%s", d->refusal);
+			drive_fail(d, "%s", err);
+			return;
+		}
+		d->old_fdset = -1;
+		drive_transition(d, DRIVE_DONE, rq->target, NULL);
+		return;
+	case CMD_EJECT:
 		drive_fail(d, "unexpected QMP reply");
 		return;
 	}
+}
+
+static void
+dom0_step_end(struct drive *d)
+{
+	free(d->refusal);
+	d->refusal = NULL;
 }
 
 /* The guest's own vbd, in dom0's backend directory, names the medium. */
@@ -238,4 +304,5 @@ const struct drive_ops dom0_drive_ops = {
 	.attaching = dom0_attaching,
 	.changing = dom0_changing,
 	.change_failed = dom0_change_failed,
+	.step_end = dom0_step_end,
 };

@@ -50,9 +50,12 @@ waiting_for(const struct drive *d)
 		return "libxl's device lock";
 	if (d->opener != NULL)
 		return "the image's file system (is it hung?)";
+	/* A kind's wait polls QEMU, taking the QMP lock for each look. */
 	if (d->ops->waiting_for != NULL &&
 	    (what = d->ops->waiting_for(d)) != NULL)
 		return what;
+	if (step_qmp_lock_waiting(d))
+		return "libxl's qmp-socket lock";
 	return "QEMU";
 }
 
@@ -102,6 +105,7 @@ lock_release(struct drive *d)
 void
 drive_stop(struct drive *d)
 {
+	saved_config_cancel(d);
 	step_end(d);
 	lock_release(d);
 }
@@ -153,6 +157,7 @@ goal_id(const char *goal)
 struct transition {
 	const struct drive *d;
 	const char *state, *medium, *error, *error_code, *answered;
+	const char *saved_config;
 	bool gone;
 };
 
@@ -181,23 +186,39 @@ transition_write(xs_transaction_t t, void *ctx)
 	if (tr->medium != NULL &&
 	    !store_write_request(t, d->domid, d->vdev, "medium", tr->medium))
 		return -1;
+	if (tr->saved_config != NULL && !store_write_request(t, d->domid,
+	    d->vdev, "saved-config", tr->saved_config))
+		return -1;
 	return XS_TX_COMMIT;
+}
+
+/* A change that ends done updates libxl's saved configuration first. */
+static bool
+change_in_progress(enum drive_state state)
+{
+	return state == DRIVE_EJECTING || state == DRIVE_ATTACHING ||
+	    state == DRIVE_CHANGING;
 }
 
 /*
  * Ends the step in progress and moves the drive to state to, writing
- * state, error and (unless NULL) medium in one transaction.  An edge
- * the table does not allow is a bug: it is logged as one and the drive
- * ends in error instead.
+ * state, error, (unless NULL) medium and saved-config in one
+ * transaction.  An edge the table does not allow is a bug: it is
+ * logged as one and the drive ends in error instead.
  */
-void
-drive_transition(struct drive *d, enum drive_state to, const char *medium,
-    const char *error)
+static void
+transition(struct drive *d, enum drive_state to, const char *medium,
+    const char *error, const char *saved_config)
 {
-	struct transition tr = { .d = d };
+	struct transition tr = { .d = d, .saved_config = saved_config };
 	char bug[128];
 
 	step_end(d);
+	if (to == DRIVE_DONE && saved_config == NULL &&
+	    change_in_progress(d->state)) {
+		saved_config_start(d, medium);
+		return;
+	}
 	if (!drive_transition_allowed(d->state, to)) {
 		snprintf(bug, sizeof(bug), "internal error: %s -> %s is not "
 		    "an allowed transition", drive_state_name(d->state),
@@ -238,6 +259,20 @@ drive_transition(struct drive *d, enum drive_state to, const char *medium,
 		    tr.state);
 	else
 		drive_view_wrote(d, to, medium, tr.answered);
+}
+
+void
+drive_transition(struct drive *d, enum drive_state to, const char *medium,
+    const char *error)
+{
+	transition(d, to, medium, error, NULL);
+}
+
+void
+drive_transition_saved(struct drive *d, const char *medium,
+    const char *saved_config)
+{
+	transition(d, DRIVE_DONE, medium, NULL, saved_config);
 }
 
 /* What a failure is, when its caller did not say: where it happened. */
@@ -320,6 +355,10 @@ step_plan(struct drive *d, const struct drive_view *v)
 	if (v->prog.state == DRIVE_ERROR && !d->retry && text_is(d->failed, key))
 		return;
 	d->retry = false;
+	if (request_overtaken(req, &v->prog, &v->vbd)) {
+		drive_follow(d, v);
+		return;
+	}
 	text_set(&d->goal, key);
 	if (request_satisfied(req, &v->prog, &v->vbd,
 	    d->ops->vbd_always_present)) {
@@ -366,8 +405,7 @@ lock_taken(void *ctx, int err)
 	drive_continue(d);
 }
 
-/* The uuid libxl names the domain's lock files with, from its vm path. */
-static bool
+bool
 domain_uuid(int domid, char *uuid, size_t len)
 {
 	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128];

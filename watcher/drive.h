@@ -17,6 +17,8 @@ struct drive_ops;
 struct opener;
 struct loop_timer;
 struct qmp_conn;
+struct qmp_lock;
+struct saved_config;
 struct stub_step;
 struct view_cache;
 
@@ -79,8 +81,10 @@ struct drive {
 	struct loop_timer *timer;	/* step-timeout */
 	enum drive_cmd cmd;
 	struct qmp_conn *qmp;
+	struct qmp_lock *qmp_lock;	/* libxl's qmp-socket-lock (step_qmp.c) */
 	int old_fdset, new_fdset;
 	bool force_tray;		/* the guest locked the empty drive's tray */
+	char *refusal;			/* QEMU's refusal, while its fdset goes */
 	int stale_fdsets[DRIVE_STALE_FDSETS];
 	int n_stale_fdsets;
 	/* Its nodes as last read, and which events have made stale (view.c). */
@@ -88,6 +92,8 @@ struct drive {
 	/* A stub domain drive's waits (stubdom.c); NULL for QEMU in dom0. */
 	struct stub_step *stub;
 
+	/* libxl's saved configuration being updated before done (saved.c). */
+	struct saved_config *saving;
 	/* libxl's device lock: held from a change's first step to its end. */
 	struct devlock *lock;
 	bool locked;

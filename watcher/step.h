@@ -74,6 +74,11 @@ extern const struct drive_ops stub_drive_ops;
 /* drive.c: the machine. */
 void drive_transition(struct drive *d, enum drive_state to,
     const char *medium, const char *error);
+/* The done of a change, once saved.c has seen to libxl's saved config. */
+void drive_transition_saved(struct drive *d, const char *medium,
+    const char *saved_config);
+/* The uuid libxl names the domain's files with, from its vm path. */
+bool domain_uuid(int domid, char *uuid, size_t len);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The same with the error-code (errcode.h) a tool sees beside error. */
@@ -107,6 +112,16 @@ void image_close(struct drive *d);
 /* adopt.c: copies path into a drive's DRIVE_PATH_MAX slot, if it fits. */
 bool drive_path_set(char *slot, const char *path);
 
+/*
+ * saved.c: a change ends done.  Updates libxl's saved configuration to
+ * the medium the drive holds (medium, or the request served when NULL),
+ * then calls drive_transition_saved(); the drive stays busy meanwhile.
+ */
+void saved_config_start(struct drive *d, const char *medium);
+/* Abandons that (the drive is stopped); nothing if none is under way. */
+void saved_config_cancel(struct drive *d);
+/* follow.c: another tool changed the settled drive; the request follows. */
+void drive_follow(struct drive *d, const struct drive_view *v);
 /* eject.c: the first step of every change; reply as for changing. */
 void step_ejecting(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
@@ -146,8 +161,16 @@ void step_qmp(struct drive *d, enum drive_cmd cmd, const char *line,
     int len, unsigned id, int fd);
 void step_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
 void step_qmp_close(struct drive *d);
+/* Is the step still waiting for libxl's qmp-socket-lock? */
+bool step_qmp_lock_waiting(const struct drive *d);
 bool fail_if_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
+/*
+ * Is reply a refusal?  Then buf says why, in words that say so when the
+ * guest has locked the tray.
+ */
+bool tray_refusal(const struct drive *d, const struct qmp_msg *reply,
+    const char *what, char *buf, size_t len);
 /* Same, in words that say so when the guest has locked the tray. */
 bool fail_if_tray_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
@@ -167,5 +190,7 @@ void step_change_medium(struct drive *d, const char *driver, bool force);
  */
 void step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
+/* The query-block after it shows the new medium; else the step failed. */
+bool step_change_medium_confirmed(struct drive *d, const struct qmp_msg *reply);
 
 #endif

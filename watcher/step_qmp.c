@@ -2,21 +2,96 @@
  * A step's QMP connection and the checks every step makes of QEMU's
  * replies.  The connection is opened by the step's first command and
  * closed when the step ends: QEMU serves one client per socket, and
- * libxl must find it free between steps.
+ * libxl must find it free between steps.  As libxl does, the
+ * connection is made only under libxl's qmp-socket-lock of the domain
+ * (devlock.c, taken without blocking), so that xl save, restore,
+ * unpause or qemu-monitor-command never find the monitor taken.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cdromd.h"
+#include "devlock.h"
 #include "log.h"
 #include "qmp_client.h"
 #include "step.h"
+
+/* libxl's qmp-socket-lock, and the first command, sent once it is held. */
+struct qmp_lock {
+	struct devlock *lock;
+	bool held;
+	char line[QMP_CMD_MAX];
+	int len;
+	unsigned id;
+	int fd;
+};
 
 static void
 qmp_reply(void *ctx, const struct qmp_msg *reply, const char *err)
 {
 	drive_reply(ctx, reply, err);
+}
+
+static void qmp_lock_taken(void *ctx, int err);
+
+/*
+ * Before the step's first command: libxl's qmp-socket-lock, the command
+ * kept until it is held.  d->cmd is set meanwhile: a reply is due.
+ */
+static void
+qmp_lock_take(struct drive *d, enum drive_cmd cmd, const char *line,
+    int len, unsigned id, int fd)
+{
+	struct qmp_lock *ql;
+	char uuid[64];
+
+	if ((size_t)len >= sizeof(ql->line)) {
+		drive_fail(d, "QMP command too long");
+		return;
+	}
+	if (!domain_uuid(d->domid, uuid, sizeof(uuid))) {
+		drive_fail(d, "cannot find the domain's uuid in "
+		    "/local/domain/%d/vm", d->domid);
+		return;
+	}
+	if ((ql = calloc(1, sizeof(*ql))) == NULL) {
+		drive_fail(d, "cannot take libxl's qmp-socket lock: %s",
+		    strerror(errno));
+		return;
+	}
+	memcpy(ql->line, line, (size_t)len);
+	ql->len = len;
+	ql->id = id;
+	ql->fd = fd;
+	d->qmp_lock = ql;
+	d->cmd = cmd;
+	if ((ql->lock = devlock_acquire_lock(d->domid, uuid,
+	    LIBXL_LOCK_QMP_SOCKET, qmp_lock_taken, d)) == NULL)
+		drive_fail(d, "cannot take libxl's qmp-socket lock in %s: %s",
+		    devlock_dir(), strerror(errno));
+}
+
+static void
+qmp_lock_taken(void *ctx, int err)
+{
+	struct drive *d = ctx;
+	struct qmp_lock *ql = d->qmp_lock;
+
+	if (err != 0) {
+		drive_fail(d, "cannot take libxl's qmp-socket lock in %s: %s",
+		    devlock_dir(), strerror(err));
+		return;
+	}
+	ql->held = true;
+	step_qmp(d, d->cmd, ql->line, ql->len, ql->id, ql->fd);
+}
+
+bool
+step_qmp_lock_waiting(const struct drive *d)
+{
+	return d->qmp_lock != NULL && !d->qmp_lock->held;
 }
 
 /* Sends one command on the step's connection, opening it on first use. */
@@ -28,6 +103,10 @@ step_qmp(struct drive *d, enum drive_cmd cmd, const char *line, int len,
 
 	if (len < 0) {
 		drive_fail(d, "QMP command too long");
+		return;
+	}
+	if (d->qmp_lock == NULL) {
+		qmp_lock_take(d, cmd, line, len, id, fd);
 		return;
 	}
 	if (d->qmp == NULL) {
@@ -60,6 +139,12 @@ step_qmp_close(struct drive *d)
 	qmp_close(d->qmp);
 	d->qmp = NULL;
 	d->cmd = CMD_NONE;
+	/* Closed first: libxl may talk to QEMU once the lock is free. */
+	if (d->qmp_lock != NULL) {
+		devlock_release(d->qmp_lock->lock);
+		free(d->qmp_lock);
+		d->qmp_lock = NULL;
+	}
 }
 
 bool
@@ -72,6 +157,25 @@ fail_if_refused(struct drive *d, const struct qmp_msg *reply,
 	return true;
 }
 
+bool
+tray_refusal(const struct drive *d, const struct qmp_msg *reply,
+    const char *what, char *buf, size_t len)
+{
+	if (reply->kind != QMP_MSG_ERROR)
+		return false;
+	if (!qmp_error_tray_locked(reply, d->devid))
+		snprintf(buf, len, "QEMU refused %s: %s", what,
+		    reply->error_desc);
+	else if (opts.cfg.force_eject)
+		/* Unlocked by us, locked again before QEMU opened it. */
+		snprintf(buf, len, "the guest locked the tray again before "
+		    "QEMU opened it");
+	else
+		snprintf(buf, len, "the guest has locked the tray (force-eject "
+		    "is off)");
+	return true;
+}
+
 /*
  * QEMU has asked the guest to open the tray as well: a guest that then
  * unlocks it is served by writing the request again.
@@ -80,15 +184,11 @@ bool
 fail_if_tray_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what)
 {
-	if (!qmp_error_tray_locked(reply, d->devid))
-		return fail_if_refused(d, reply, what);
-	if (opts.cfg.force_eject)
-		/* Unlocked by us, locked again before QEMU opened it. */
-		drive_fail(d, "the guest locked the tray again before QEMU "
-		    "opened it");
-	else
-		drive_fail(d, "the guest has locked the tray (force-eject is "
-		    "off)");
+	char why[1024];
+
+	if (!tray_refusal(d, reply, what, why, sizeof(why)))
+		return false;
+	drive_fail(d, "%s", why);
 	return true;
 }
 
@@ -129,22 +229,29 @@ step_change_medium(struct drive *d, const char *driver, bool force)
 	    sizeof(line), id, d->devid, d->new_fdset, driver, force), id, -1);
 }
 
+bool
+step_change_medium_confirmed(struct drive *d, const struct qmp_msg *reply)
+{
+	struct qmp_block blk;
+
+	if (fail_if_no_block(d, reply, &blk))
+		return false;
+	if (!blk.inserted || qmp_fdset_of_file(blk.file) != d->new_fdset) {
+		drive_fail(d, "QEMU does not show the new medium");
+		return false;
+	}
+	return true;
+}
+
 void
 step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
-	struct qmp_block blk;
-
 	if (d->cmd == CMD_CHANGE_MEDIUM) {
 		if (!fail_if_tray_refused(d, reply, "the medium"))
 			step_qmp_query(d, CMD_CONFIRM, "query-block");
 		return;
 	}
-	if (fail_if_no_block(d, reply, &blk))
-		return;
-	if (!blk.inserted || qmp_fdset_of_file(blk.file) != d->new_fdset) {
-		drive_fail(d, "QEMU does not show the new medium");
-		return;
-	}
-	drive_transition(d, DRIVE_DONE, v->req.target, NULL);
+	if (step_change_medium_confirmed(d, reply))
+		drive_transition(d, DRIVE_DONE, v->req.target, NULL);
 }

@@ -15,7 +15,7 @@ FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
 BUILD        ?= build
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = qmp vdev request config
+FUZZ_TARGETS  = qmp vdev request config libxl-json
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_CORPUS   = tests/fuzz/corpus
 # UBSan must stop the run, not print and go on.
@@ -29,6 +29,7 @@ FUZZ_MAX_LEN_qmp     = 70000
 FUZZ_MAX_LEN_vdev    = 64
 FUZZ_MAX_LEN_request = 9000
 FUZZ_MAX_LEN_config  = 16384
+FUZZ_MAX_LEN_libxl-json = 32768
 
 # The library is rebuilt here with coverage: build/libprotocol.a is not.
 # Static pattern rules, so that they match only these files.
@@ -79,7 +80,8 @@ fuzz: fuzz-build
 		case $$t in \
 		qmp) len=$(FUZZ_MAX_LEN_qmp) ;; vdev) len=$(FUZZ_MAX_LEN_vdev) ;; \
 		request) len=$(FUZZ_MAX_LEN_request) ;; \
-		config) len=$(FUZZ_MAX_LEN_config) ;; esac; \
+		config) len=$(FUZZ_MAX_LEN_config) ;; \
+		libxl-json) len=$(FUZZ_MAX_LEN_libxl-json) ;; esac; \
 		( $(FUZZ_DIR)/$$t $(FUZZ_DIR)/corpus-$$t \
 		    -max_total_time=$(FUZZ_SECONDS) -max_len=$$len \
 		    -print_final_stats=1 \

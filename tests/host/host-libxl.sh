@@ -91,6 +91,7 @@ domain_destroy() {
 		echo "rm /local/domain/$d"
 		echo "rm /libxl/$d"
 	} | "$HOST_BIN/xs-tx" || return 1
+	libxl_json_remove "$d"
 	host_kill "$HOSTDIR/pids/ring-$d"
 	"$HOST_BIN/xs-ring" --release "$d"
 }

@@ -52,6 +52,7 @@ hvm_guest_create_drives() {
 			qemu+=(-drive "file=$path,if=ide,index=$idx,media=disk,format=$(qemu_format "$format"),cache=writeback")
 		fi
 	done
+	libxl_json_layout "$d" "$@" || return 1
 	read -r -a extra <<<"$HOST_QEMU_EXTRA"
 	qemu+=("${extra[@]}")
 	# -daemonize returns once QEMU is set up and its sockets listen.

@@ -263,6 +263,7 @@ stubdom_guest_create() {
 	be=/local/domain/0/backend/vbd/$s/$devid
 	domain_create "$d" "guest$d" hvm || return 1
 	stub_guest_vbd_add "$d" "$vdev" "$iso" || return 1
+	libxl_json_layout "$d" "cdrom:$vdev:$iso" || return 1
 	domain_create "$s" "guest$d-dm" pv || return 1
 	{
 		echo "write /local/domain/$d/image/device-model-domid $s"

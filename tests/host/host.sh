@@ -45,6 +45,8 @@ HOST_QEMU=${HOST_QEMU:-qemu-system-x86_64}
 HOST_QEMU_EXTRA=${HOST_QEMU_EXTRA:-}
 # How long any wait of the host gives up after, in seconds.
 HOST_TIMEOUT=${HOST_TIMEOUT:-20}
+# shellcheck source=tests/host/libxl-json.sh
+. "$HOST_SCRIPT_DIR/libxl-json.sh"
 # shellcheck source=tests/host/host-proc.sh
 . "$HOST_SCRIPT_DIR/host-proc.sh"
 # shellcheck source=tests/host/host-libxl.sh

@@ -164,26 +164,86 @@ xl_remembers() {
 	[ "$got" = "$1" ]
 }
 
-# beside_settled: after xl changed the medium behind the daemon's back,
-# whatever the daemon makes of it (the contract leaves it open: it may
-# put its target back, or leave xl's medium in), the drive ends whole:
-# the request is not half-way and QEMU holds what the vbd's params name.
-beside_settled() {
-	local req=/local/domain/$D/cdrom-request/$VDEV end st be params
+# userdata_keep NAME: libxl's saved configuration of the guest
+# (userdata-d.D.UUID.libxl-json, what xl list -l, save, migrate and a
+# reboot build from) copied to $WORK/NAME.json, and xl list -l's entry
+# of the drive printed as "# xl-list NAME {...}" for the figures.
+userdata_keep() {
+	local f
+	f=$(find /var/lib/xen -name "userdata-d.$D.*.libxl-json") &&
+	    [ -n "$f" ] || return 1
+	cp "$f" "$WORK/$1.json" || return 1
+	timeout "$T" xl list -l "$D" | jq -c --arg v "$VDEV" \
+	    '.[0].config.disks[] | select(.vdev == $v)' | sed "s/^/# xl-list $1 /"
+}
+
+# follows PATH: after xl changed the drive beside the running daemon,
+# the request follows it: target and medium name PATH, state done, and
+# QEMU holds PATH's image (nothing for "").
+follows() {
+	local req=/local/domain/$D/cdrom-request/$VDEV end
 	end=$((SECONDS + T))
-	# Time for the daemon to notice, if it does.
-	sleep 15
 	while [ "$SECONDS" -lt "$end" ]; do
-		st=$(xenstore-read "$req/state")
-		[ "$st" = "done" ] || [ "$st" = "error" ] && break
+		[ "$(xenstore-read "$req/target")" = "$1" ] &&
+		    [ "$(xenstore-read "$req/state")" = "done" ] &&
+		    [ "$(xenstore-read "$req/medium")" = "$1" ] && break
 		sleep 1
 	done
-	be=$(xenstore-read "/libxl/$D/device/vbd/$DEVID/backend") || return 1
-	params=$(xenstore-read "$be/params") || return 1
-	BESIDE="request state $st, target \"$(xenstore-read "$req/target")\", medium \"$(xenstore-read "$req/medium")\"; vbd params \"$params\""
-	echo "$BESIDE"
-	[ "$st" = "done" ] || [ "$st" = "error" ] || return 1
-	medium_is "${params#aio:}"
+	xenstore-ls -f "$req"
+	[ "$(xenstore-read "$req/target")" = "$1" ] &&
+	    [ "$(xenstore-read "$req/state")" = "done" ] &&
+	    [ "$(xenstore-read "$req/medium")" = "$1" ] &&
+	    medium_is "$1" &&
+	    grep "medium changed outside xen-cdromd (xl cd-insert?): following" \
+		"$WORK/cdromd.log" | tail -n 1
+}
+
+# saved_updated: the last change brought libxl's saved configuration
+# in line (cdrom-request/VDEV/saved-config).
+saved_updated() {
+	local got
+	got=$(xenstore-read "/local/domain/$D/cdrom-request/$VDEV/saved-config")
+	echo "saved-config: $got"
+	[ "$got" = updated ]
+}
+
+# save_restore: xl save, then xl restore; D and the QMP sockets are the
+# restored domain's afterwards.
+save_restore() {
+	rm -f "$WORK/guest.save"
+	timeout "$T" xl save "$D" "$WORK/guest.save" || return 1
+	timeout "$T" xl restore "$WORK/guest.save" || return 1
+	D=$(xl domid "$GUEST") || return 1
+	QMP=/var/run/xen/qmp-libxl-$D
+	QMPQ=/var/run/xen/qmp-libxenstat-$D
+	[ -S "$QMPQ" ] || QMPQ=$QMP
+	xl list
+}
+
+# adopted: the daemon has adopted the (restored) guest's drive.
+adopted() {
+	local i
+	for ((i = 0; i < T; i++)); do
+		[ "$(xenstore-read "/local/domain/$D/cdrom-request/$VDEV/state" \
+		    2>/dev/null)" = "done" ] && break
+		sleep 1
+	done
+	xenstore-ls -f "/local/domain/$D/cdrom-request/$VDEV"
+	[ "$(xenstore-read "/local/domain/$D/cdrom-request/$VDEV/state")" = "done" ]
+}
+
+# save_beside_lock: xl save while the qmp-socket-lock is held as the
+# daemon holds it around each of its QMP connections (here a flock of
+# libxl's lock file, for 5 s): xl waits for it and succeeds.
+save_beside_lock() {
+	local vm lock holder
+	vm=$(xenstore-read "/local/domain/$D/vm") || return 1
+	lock=/var/lib/xen/userdata-l.$D.${vm##*/}.qmp-socket-lock
+	flock "$lock" sleep 5 &
+	holder=$!
+	sleep 1
+	save_restore || return 1
+	wait "$holder"
 }
 
 # snapshot: what xl, xenstore and QEMU say about the drive.
@@ -341,7 +401,9 @@ daemon_down() {
 	wait "$pid"
 	local rc=$?
 	echo "exit status $rc"
-	[ "$rc" = 0 ] && ! grep -iE 'error|warn' "$WORK/cdromd.log"
+	# Following xl's changes is worth a warning; nothing else is.
+	[ "$rc" = 0 ] && ! grep -iE 'error|warn' "$WORK/cdromd.log" |
+	    grep -v 'medium changed outside xen-cdromd (xl cd-insert?): following'
 }
 
 request_done() {
@@ -375,18 +437,21 @@ echo "# guest $GUEST is domain $D, up in $(($(now_ms) - t0)) ms"
 check "the guest boots its boot sector and idles" guest_idle
 echo "# guest idle $(($(now_ms) - t0)) ms after xl create"
 check "the guest's drive holds a.iso" medium_is "$ISO/a.iso"
+userdata_keep created
 
 # The baseline: xl, ROUNDS times eject, insert b.iso, insert a.iso back.
 for ((r = 1; r <= ROUNDS; r++)); do
 	check "xl cd-eject empties the drive (round $r)" \
 	    change xl eject "eject-xl-$r" xl cd-eject "$D" "$VDEV"
 	check "QEMU's drive is empty after xl cd-eject" medium_is ""
+	[ "$r" = 1 ] && userdata_keep xl-eject
 	check "xl cd-insert puts b.iso in" \
 	    change xl insert "insert-xl-$r" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
 	check "QEMU's drive holds b.iso after xl cd-insert" \
 	    medium_is "$ISO/b.iso"
 	check "xl list -l shows b.iso after xl cd-insert" \
 	    xl_remembers "$ISO/b.iso"
+	[ "$r" = 1 ] && userdata_keep xl-insert
 	check "xl cd-insert puts a.iso back" \
 	    change xl insert "back-xl-$r" xl cd-insert "$D" "$VDEV" "$ISO/a.iso"
 	check "QEMU's drive holds a.iso again" medium_is "$ISO/a.iso"
@@ -410,9 +475,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    medium_is "$ISO/b.iso"
 	check "xl block-list, xenstore and QEMU as after xl cd-insert" \
 	    same insert-xl-1 "insert-cdromd-$r"
-	known "xl list -l shows b.iso, as after xl cd-insert" \
-	    "xen-cdromd leaves libxl's stored domain configuration (userdata libxl-json) as it was" \
+	check "xl list -l shows b.iso, as after xl cd-insert" \
 	    xl_remembers "$ISO/b.iso"
+	check "saved-config: updated" saved_updated
+	if [ "$r" = 1 ]; then
+		userdata_keep cdromd-insert
+		check "libxl's saved configuration byte for byte as after xl cd-insert" \
+		    cmp "$WORK/xl-insert.json" "$WORK/cdromd-insert.json"
+	fi
 	check "xen-cdrom insert a.iso: done" \
 	    change xen-cdromd insert "back-cdromd-$r" \
 	    xen-cdrom insert "$D" "$VDEV" "$ISO/a.iso"
@@ -421,15 +491,34 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 # xl beside the daemon: both take libxl's device lock, so they never
-# interleave; what the daemon then does about a medium it did not put in
-# is reported, not prescribed.
+# interleave, and the daemon follows what xl did instead of undoing it.
 check "xl cd-insert b.iso beside xen-cdromd: xl succeeds" \
     change xl beside "beside-xl" xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
-BESIDE=
-check "after that the drive is whole: QEMU holds what the vbd names" \
-    beside_settled
-echo "# beside xl: $BESIDE"
-check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning" \
+check "the request follows xl cd-insert: b.iso, done" follows "$ISO/b.iso"
+check "xl cd-eject beside xen-cdromd: xl succeeds" \
+    timeout "$T" xl cd-eject "$D" "$VDEV"
+check "the request follows xl cd-eject: empty, done" follows ""
+check "xl cd-insert a.iso beside xen-cdromd" \
+    timeout "$T" xl cd-insert "$D" "$VDEV" "$ISO/a.iso"
+check "the request follows: a.iso" follows "$ISO/a.iso"
+
+# What libxl rebuilds from its saved configuration: save + restore.
+check "xen-cdrom insert b.iso before a save: done" \
+    xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
+check "saved-config: updated" saved_updated
+check "xl save + restore while the qmp-socket-lock is held, as the daemon holds it: xl waits and succeeds" \
+    save_beside_lock
+check "the restored guest's QEMU holds b.iso (query-block)" \
+    medium_is "$ISO/b.iso"
+check "xl list -l of the restored guest shows b.iso" xl_remembers "$ISO/b.iso"
+check "xen-cdromd adopts the restored guest's drive" adopted
+check "xen-cdrom eject before a save: done" xen-cdrom eject "$D" "$VDEV"
+check "saved-config: updated" saved_updated
+check "xl save + xl restore after the eject" save_restore
+check "the restored guest's QEMU drive is empty (query-block)" medium_is ""
+check "xl list -l of the restored guest shows no medium" xl_remembers ""
+check "xen-cdromd adopts the restored guest's drive" adopted
+check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning but the follows" \
     daemon_down
 
 if stub=$(stub_path); then

@@ -127,15 +127,34 @@ test_expect_success 'a target written during a change wins' '
 	    select(startswith(\"qcow2:$Q\"))] | length")" "fdsets of hdc"
 '
 
-# The request is what the drive must hold: a medium another toolstack
-# puts in behind the daemon's back (xl cd-insert's QMP command and
-# params) is taken out again, and medium never names what is not there.
-test_expect_success 'a medium changed behind the daemon goes back to the request' '
+# Beside another toolstack: a medium another tool puts in behind the
+# daemon's back (xl cd-insert's QMP command and params) is followed,
+# not undone: the request becomes what the drive holds, with a warning.
+test_expect_success 'a medium changed behind the daemon is followed' '
 	qmp_test 3 blockdev-change-medium \
 	    "{\"id\":\"ide-5632\",\"filename\":\"$A\",\"format\":\"raw\"}" \
 	    >/dev/null &&
 	xenstore-write "$BE/params" "aio:$A" "$LX/params" "aio:$A" &&
-	wait_for "[ \"\$(qemu_medium 3 hdc)\" = \"$Q\" ]" &&
+	wait_for "[ \"\$(drive_read 3 hdc target)\" = \"$A\" ]" &&
+	wait_done 3 hdc "$A" &&
+	expect_eq raw "$(drive_read 3 hdc format)" "format" &&
+	expect_medium 3 hdc "$A" &&
+	params_are "aio:$A" &&
+	grep -q "hdc: medium changed outside xen-cdromd (xl cd-insert?): following" \
+	    "$HOSTDIR/log/cdromd.log"
+'
+
+test_expect_success 'and so is an eject behind its back' '
+	qmp_test 3 eject "{\"id\":\"ide-5632\"}" >/dev/null &&
+	xenstore-write "$BE/params" "" "$LX/params" "" &&
+	wait_for "[ -z \"\$(drive_read 3 hdc target)\" ]" &&
+	wait_done 3 hdc "" &&
+	expect_medium 3 hdc "" &&
+	params_are ""
+'
+
+test_expect_success 'a request written after that is served as ever' '
+	request 3 hdc "$Q" qcow2 &&
 	wait_done 3 hdc "$Q" &&
 	params_are "qcow2:$Q"
 '

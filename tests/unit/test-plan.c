@@ -130,11 +130,54 @@ test_key(void)
 	    "the longest target's key fits REQUEST_KEY_MAX");
 }
 
+static void
+test_overtaken(void)
+{
+	struct request req;
+	struct progress prog;
+	struct vbd_params vbd;
+
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", "/a.iso");
+	ok(!request_overtaken(&req, &prog, &vbd), "a settled drive: not");
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", "/b.iso");
+	ok(request_overtaken(&req, &prog, &vbd),
+	    "xl cd-insert put another medium in: followed");
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", "");
+	ok(request_overtaken(&req, &prog, &vbd),
+	    "xl cd-eject emptied the drive: followed");
+	set(&req, &prog, &vbd, "", "", "/b.iso");
+	ok(request_overtaken(&req, &prog, &vbd),
+	    "a medium put into a drive the daemon emptied: followed");
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", "/a.iso");
+	vbd.format = FORMAT_QCOW2;
+	ok(!request_overtaken(&req, &prog, &vbd),
+	    "the same file in another format: a rewritten format, served");
+	set(&req, &prog, &vbd, "", "", "");
+	vbd.format = FORMAT_QCOW2;
+	ok(!request_overtaken(&req, &prog, &vbd),
+	    "an empty drive has no format to differ in");
+	set(&req, &prog, &vbd, "/c.iso", "/a.iso", "/b.iso");
+	ok(!request_overtaken(&req, &prog, &vbd),
+	    "a request rewritten since is served, not overtaken");
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", "/b.iso");
+	prog.state = DRIVE_CHANGING;
+	ok(!request_overtaken(&req, &prog, &vbd),
+	    "during a change the vbd is the daemon's own work");
+	prog.state = DRIVE_ERROR;
+	ok(!request_overtaken(&req, &prog, &vbd), "nor in error");
+	set(&req, &prog, &vbd, "/a.iso", "/a.iso", NULL);
+	ok(!request_overtaken(&req, &prog, &vbd),
+	    "no vbd: a change cut short, not another tool");
+	set(&req, &prog, &vbd, NULL, "/a.iso", "/b.iso");
+	ok(!request_overtaken(&req, &prog, &vbd), "no request: nothing to follow");
+}
+
 int
 main(void)
 {
 	test_satisfied();
 	test_request_id();
+	test_overtaken();
 	test_attached();
 	test_key();
 	return done_testing();
