@@ -26,7 +26,7 @@
 #define DEFAULT_CONFIG "/etc/xen/xen-cdromd.conf"
 #define VERSION "0.1"
 /* What this daemon offers beyond protocol 1.0, for tools to test. */
-#define FEATURES "liveness"
+#define FEATURES "liveness request-id error-code saved-config"
 
 struct cdromd_opts opts = {
 	.qmp_dir = "/var/run/xen",

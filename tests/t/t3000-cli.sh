@@ -87,11 +87,14 @@ test_expect_success '--format qcow2, before the command, goes in as qcow2' '
 	expect_medium 3 hdc "$Q"
 '
 
-test_expect_success 'the same file as raw is a change, waited for to the end' '
-	cli_rc 0 insert 3 hdc "$Q" --format=raw &&
-	expect_eq raw "$(qemu_block 3 hdc | jq -r .inserted.drv)" \
-	    "QEMU driver" &&
-	drive_is 3 hdc done "$Q"
+test_expect_success 'the same qcow2 file as raw is refused: nothing is guessed' '
+	cli_rc 1 insert 3 hdc "$Q" --format=raw &&
+	expect_eq "$Q looks like qcow2: use --format qcow2" \
+	    "$(drive_read 3 hdc error)" "error" &&
+	expect_eq format "$(drive_read 3 hdc error-code)" "error-code" &&
+	expect_eq qcow2 "$(qemu_block 3 hdc | jq -r .inserted.drv)" \
+	    "QEMU driver, unchanged" &&
+	expect_medium 3 hdc "$Q"
 '
 
 test_expect_success 'eject exits 0 and empties the drive' '
@@ -101,11 +104,14 @@ test_expect_success 'eject exits 0 and empties the drive' '
 	expect_medium 3 hdc ""
 '
 
-test_expect_success 'insert of the medium already in the drive exits 0 at once' '
+test_expect_success 'insert of the medium already in the drive inserts it again' '
 	cli_rc 0 insert 3 hdc "$A" &&
 	before=$(transitions 3 hdc | wc -l) &&
-	timeout 5 "$CLI" insert 3 hdc "$A" &&
-	expect_eq "$before" "$(transitions 3 hdc | wc -l)" "transitions"
+	timeout 20 "$CLI" insert 3 hdc "$A" &&
+	expect_eq "$((before + 5))" "$(transitions 3 hdc | wc -l)" \
+	    "transitions: the whole change, so a rebuilt image reaches the guest" &&
+	drive_is 3 hdc done "$A" &&
+	expect_medium 3 hdc "$A"
 '
 
 test_expect_success 'insert of a missing file exits 1 with the daemon'\''s error' '
