@@ -356,7 +356,9 @@ step_plan(struct drive *d, const struct drive_view *v)
 		return;
 	d->retry = false;
 	if (request_overtaken(req, &v->prog, &v->vbd)) {
-		drive_follow(d, v);
+		/* Not so on a fresh look: the kept view was behind. */
+		if (!drive_follow(d))
+			drive_continue(d);
 		return;
 	}
 	text_set(&d->goal, key);

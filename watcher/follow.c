@@ -46,16 +46,33 @@ follow_write(xs_transaction_t t, void *ctx)
 	return XS_TX_COMMIT;
 }
 
-void
-drive_follow(struct drive *d, const struct drive_view *v)
+bool
+drive_follow(struct drive *d)
 {
-	struct follow f = { d, &v->vbd, false };
+	struct drive_view v;
+	struct follow f = { d, &v.vbd, false };
 
+	/*
+	 * Following rewrites the request: it is decided on what xenstore
+	 * says now, every node read again, never on a kept view alone.
+	 */
+	drive_view_stale(d, VIEW_ALL);
+	if (!drive_view_read(d, &v))
+		return true;
+	if (!request_overtaken(&v.req, &v.prog, &v.vbd)) {
+		log_info("dom %d %s: the kept view was behind xenstore; "
+		    "nothing to follow", d->domid, d->vdev);
+		return false;
+	}
 	log_warnx("dom %d %s: medium changed outside xen-cdromd (xl "
 	    "cd-insert?): following: \"%s\" (%s) -> \"%s\" (%s)", d->domid,
-	    d->vdev, v->prog.medium, format_name(v->req.format), v->vbd.path,
-	    v->vbd.path[0] != '\0' ? format_name(v->vbd.format) : "empty");
-	if (store_tx(follow_write, &f) == -1)
+	    d->vdev, v.prog.medium, format_name(v.req.format), v.vbd.path,
+	    v.vbd.path[0] != '\0' ? format_name(v.vbd.format) : "empty");
+	if (store_tx(follow_write, &f) == -1) {
 		log_warn("dom %d %s: writing the request that follows",
 		    d->domid, d->vdev);
+		drive_view_stale(d, VIEW_ALL);
+	} else if (!f.gone)
+		drive_view_wrote(d, DRIVE_DONE, v.vbd.path, NULL);
+	return true;
 }

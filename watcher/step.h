@@ -121,7 +121,7 @@ void saved_config_start(struct drive *d, const char *medium);
 /* Abandons that (the drive is stopped); nothing if none is under way. */
 void saved_config_cancel(struct drive *d);
 /* follow.c: another tool changed the settled drive; the request follows. */
-void drive_follow(struct drive *d, const struct drive_view *v);
+bool drive_follow(struct drive *d);
 /* eject.c: the first step of every change; reply as for changing. */
 void step_ejecting(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply);
