@@ -96,43 +96,45 @@ domain_destroy() {
 	"$HOST_BIN/xs-ring" --release "$d"
 }
 
-# vdev_devid VDEV, vdev_index VDEV: Xen's vbd number of VDEV and its
-# disk index (QEMU's IDE bus * 2 + unit), for the first four disks.
+# vdev_numbers VDEV: "DEVID INDEX", Xen's vbd number of disk VDEV and
+# its disk index (QEMU's IDE bus * 2 + unit), as protocol/vdev.c counts
+# them (xs-tx --vdev); fails for a name that is no whole disk.
+vdev_numbers() {
+	"$HOST_BIN/xs-tx" --vdev "$1"
+}
+
+# vdev_devid VDEV, vdev_index VDEV: either number alone.
 vdev_devid() {
-	case $1 in
-	hd[ab]) echo $(((3 << 8) | ($(vdev_index "$1") << 6))) ;;
-	hd[cd]) echo $(((22 << 8) | (($(vdev_index "$1") - 2) << 6))) ;;
-	sd[a-d]) echo $(((8 << 8) | ($(vdev_index "$1") << 4))) ;;
-	xvd[a-d]) echo $(((202 << 8) | ($(vdev_index "$1") << 4))) ;;
-	*) echo "vdev_devid: $1: not one of the first four disks" >&2
-	   return 1 ;;
-	esac
+	local n
+	n=$(vdev_numbers "$1") || return 1
+	echo "${n% *}"
 }
 
 vdev_index() {
-	case $1 in
-	*a) echo 0 ;; *b) echo 1 ;; *c) echo 2 ;; *d) echo 3 ;;
-	*) return 1 ;;
-	esac
+	local n
+	n=$(vdev_numbers "$1") || return 1
+	echo "${n#* }"
 }
 
-# host_drive_add D KIND VDEV PATH FORMAT: libxl's device_disk_add of a
-# qdisk for HVM guest D, one transaction (libxl__device_generic_add).
-host_drive_add() {
-	local d=$1 kind=$2 vdev=$3 path=$4 format=$5 devid prefix mode
-	local be fe lx k
+# libxl_vbd_add D KIND VDEV TYPE PARAMS MODE [SCRIPT]: the records
+# libxl's device_disk_add writes for disk VDEV of domain D, in one
+# transaction (libxl__device_generic_add): the frontend (D's), the
+# backend (dom0's: backend/qdisk for TYPE qdisk, backend/vbd for phy)
+# and libxl's own copy of the backend's keys.  KIND is cdrom or disk;
+# MODE r or w; SCRIPT, the hotplug script of a phy backend that has one.
+libxl_vbd_add() {
+	local d=$1 kind=$2 vdev=$3 type=$4 params=$5 mode=$6 script=${7:-}
+	local devid be fe lx k removable=0 discard=0
 	devid=$(vdev_devid "$vdev") || return 1
-	be=/local/domain/0/backend/qdisk/$d/$devid
+	case $type in
+	qdisk) be=/local/domain/0/backend/qdisk/$d/$devid ;;
+	phy) be=/local/domain/0/backend/vbd/$d/$devid ;;
+	*) echo "libxl_vbd_add: $type: unknown backend type" >&2; return 1 ;;
+	esac
 	fe=/local/domain/$d/device/vbd/$devid
 	lx=/libxl/$d/device/vbd/$devid
-	case $format in
-	raw) prefix=aio ;; qcow2|qcow|vhd|qed) prefix=$format ;;
-	*) echo "host_drive_add: $format: unknown format" >&2; return 1 ;;
-	esac
-	# An empty drive has libxl's format "empty", written as aio.
-	[ -z "$path" ] && prefix=aio
-	mode=r
-	[ "$kind" = disk ] && mode=w
+	[ "$kind" = cdrom ] && removable=1
+	[ "$mode" = w ] && discard=1
 	{
 		echo "rm $lx"
 		echo "write $lx/frontend $fe"
@@ -147,26 +149,34 @@ host_drive_add() {
 		echo "rm $be"; echo "mkdir $be"; echo "chmod $be n0 r$d"
 		echo "write $be/frontend $fe"
 		for k in "$be" "$lx"; do
-			echo "write $k/params $prefix:$path"
+			echo "write $k/params $params"
+			[ -n "$script" ] && echo "write $k/script $script"
 			echo "write $k/frontend-id $d"
 			echo "write $k/online 1"
-			if [ "$kind" = cdrom ]; then
-				echo "write $k/removable 1"
-			else
-				echo "write $k/removable 0"
-			fi
+			echo "write $k/removable $removable"
 			echo "write $k/bootable 1"
 			echo "write $k/state 1"
 			echo "write $k/dev $vdev"
-			echo "write $k/type qdisk"
+			echo "write $k/type $type"
 			echo "write $k/mode $mode"
 			echo "write $k/device-type $kind"
-			if [ "$mode" = w ]; then
-				echo "write $k/discard-enable 1"
-			else
-				echo "write $k/discard-enable 0"
-			fi
+			echo "write $k/discard-enable $discard"
 			echo "write $k/specification xen"
 		done
 	} | "$HOST_BIN/xs-tx"
+}
+
+# host_drive_add D KIND VDEV PATH FORMAT: libxl's device_disk_add of a
+# qdisk for HVM guest D (PATH "" for an empty drive), writable if KIND
+# is disk.
+host_drive_add() {
+	local d=$1 kind=$2 vdev=$3 path=$4 format=$5 prefix mode=r
+	case $format in
+	raw) prefix=aio ;; qcow2|qcow|vhd|qed) prefix=$format ;;
+	*) echo "host_drive_add: $format: unknown format" >&2; return 1 ;;
+	esac
+	# An empty drive has libxl's format "empty", written as aio.
+	[ -z "$path" ] && prefix=aio
+	[ "$kind" = disk ] && mode=w
+	libxl_vbd_add "$d" "$kind" "$vdev" qdisk "$prefix:$path" "$mode"
 }

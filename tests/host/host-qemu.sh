@@ -19,37 +19,38 @@ hvm_guest_create() {
 	hvm_guest_create_drives "$1" "$spec"
 }
 
-# hvm_guest_create_drives D DRIVE...: an HVM guest D with several
-# drives, each "cdrom:VDEV[:PATH[:FORMAT]]" or "disk:VDEV:PATH[:FORMAT]".
-# Writes what libxl writes, starts QEMU with libxl_dm.c's arguments for
-# them (QMP at $QMPDIR/qmp-libxl-D, and qmp-test-D for the tests), then
-# the pid and "running" as libxl's spawn and qemu-xen would.
-hvm_guest_create_drives() {
-	local d=$1 drive kind vdev path format devid idx
-	local -a qemu extra
+# qemu_launch D [--stub] DRIVE...: starts guest D's QEMU with
+# libxl_dm.c's arguments: QMP at $QMPDIR/qmp-libxl-D (the daemon's) and
+# qmp-test-D (the tests'), and with --stub qmp-stub-D (a stub domain's
+# own glue); then $HOST_QEMU_EXTRA.  Each DRIVE is
+# "KIND:VDEV:FILE:FORMAT": KIND cdrom (FILE "" when empty) or disk,
+# FORMAT QEMU's driver name.  Returns once QEMU answers on qmp-test-D;
+# its pid is in pids/qemu-D.
+qemu_launch() {
+	local d=$1 drive kind vdev file format nums devid idx opt
+	local -a qemu extra mons=(libxl test)
 	shift
-	domain_create "$d" || return 1
+	if [ "${1:-}" = --stub ]; then
+		mons+=(stub)
+		shift
+	fi
 	qemu=(-name "guest$d" -machine "pc,accel=tcg" -m 32 -nodefaults
-	    -no-user-config -display none
-	    -chardev "socket,id=libxl-cmd,path=$QMPDIR/qmp-libxl-$d,server=on,wait=off"
-	    -mon "chardev=libxl-cmd,mode=control"
-	    -chardev "socket,id=test-cmd,path=$QMPDIR/qmp-test-$d,server=on,wait=off"
-	    -mon "chardev=test-cmd,mode=control")
+	    -no-user-config -display none)
+	for opt in "${mons[@]}"; do
+		qemu+=(-chardev "socket,id=$opt-cmd,path=$QMPDIR/qmp-$opt-$d,server=on,wait=off"
+		    -mon "chardev=$opt-cmd,mode=control")
+	done
 	for drive; do
-		IFS=: read -r kind vdev path format <<<"$drive"
-		format=${format:-raw}
-		devid=$(vdev_devid "$vdev") && idx=$(vdev_index "$vdev") ||
-			return 1
-		host_drive_add "$d" "$kind" "$vdev" "$path" "$format" ||
-			return 1
+		IFS=: read -r kind vdev file format <<<"$drive"
+		nums=$(vdev_numbers "$vdev") || return 1
+		devid=${nums% *} idx=${nums#* }
 		if [ "$kind" = cdrom ]; then
-			local opt="if=none,readonly=on,id=ide-$devid"
-			[ -n "$path" ] &&
-			    opt="$opt,file=$path,format=$(qemu_format "$format")"
+			opt="if=none,readonly=on,id=ide-$devid"
+			[ -n "$file" ] && opt="$opt,file=$file,format=$format"
 			qemu+=(-drive "$opt" -device
 			    "ide-cd,id=ide-$devid,drive=ide-$devid,bus=ide.$((idx / 2)),unit=$((idx % 2))")
 		else
-			qemu+=(-drive "file=$path,if=ide,index=$idx,media=disk,format=$(qemu_format "$format"),cache=writeback")
+			qemu+=(-drive "file=$file,if=ide,index=$idx,media=disk,format=$format,cache=writeback")
 		fi
 	done
 	libxl_json_layout "$d" "$@" || return 1
@@ -59,11 +60,30 @@ hvm_guest_create_drives() {
 	if ! "$HOST_QEMU" "${qemu[@]}" -daemonize \
 	    -pidfile "$HOSTDIR/pids/qemu-$d" \
 	    </dev/null >>"$HOSTDIR/log/qemu-$d.log" 2>&1; then
-		echo "hvm_guest_create: QEMU for dom$d failed:" >&2
+		echo "qemu_launch: QEMU for dom$d failed:" >&2
 		cat "$HOSTDIR/log/qemu-$d.log" >&2
 		return 1
 	fi
-	qmp_test "$d" query-status >/dev/null || return 1
+	qmp_test "$d" query-status >/dev/null
+}
+
+# hvm_guest_create_drives D DRIVE...: an HVM guest D with several
+# drives, each "cdrom:VDEV[:PATH[:FORMAT]]" or "disk:VDEV:PATH[:FORMAT]".
+# Writes what libxl writes, starts QEMU for them (qemu_launch), then
+# the pid and "running" as libxl's spawn and qemu-xen would.
+hvm_guest_create_drives() {
+	local d=$1 drive kind vdev path format
+	local -a drives
+	shift
+	domain_create "$d" || return 1
+	for drive; do
+		IFS=: read -r kind vdev path format <<<"$drive"
+		format=${format:-raw}
+		host_drive_add "$d" "$kind" "$vdev" "$path" "$format" ||
+			return 1
+		drives+=("$kind:$vdev:$path:$(qemu_format "$format")")
+	done
+	qemu_launch "$d" "${drives[@]}" || return 1
 	{
 		echo "write /local/domain/$d/image/device-model-pid $(cat "$HOSTDIR/pids/qemu-$d")"
 		echo "write /local/domain/0/device-model/$d/state running"

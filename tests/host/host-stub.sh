@@ -93,27 +93,6 @@ stub_hotplug() {
 	    XENBUS_BASE_PATH=backend "$script" "$1" </dev/null
 }
 
-# stub_vbd_keys KEY-DIR DOMID VDEV PARAMS [SCRIPT]: the backend keys
-# libxl 4.20's device_disk_add writes for a read-only "phy" CD of domain
-# DOMID, as xs-tx lines; a stub domain's vbd has a hotplug SCRIPT, the
-# guest's own none.
-stub_vbd_keys() {
-	local k=$1 domid=$2 vdev=$3 params=$4 script=${5:-}
-	echo "write $k/params $params"
-	[ -n "$script" ] && echo "write $k/script $script"
-	echo "write $k/frontend-id $domid"
-	echo "write $k/online 1"
-	echo "write $k/removable 1"
-	echo "write $k/bootable 1"
-	echo "write $k/state 1"
-	echo "write $k/dev $vdev"
-	echo "write $k/type phy"
-	echo "write $k/mode r"
-	echo "write $k/device-type cdrom"
-	echo "write $k/discard-enable 0"
-	echo "write $k/specification xen"
-}
-
 # stub_vbd_add S D VDEV [PATH]: what libxl 4.20 does to give stub
 # domain S (of guest D) its PV vbd for CD drive VDEV holding PATH:
 # device_disk_add of a "phy" disk in one transaction (an empty drive
@@ -121,11 +100,9 @@ stub_vbd_keys() {
 # $XEN_RUN_DIR/empty-cdrom.D), then waits for the backend's InitWait and
 # runs the hotplug script's add.  Starts blkback-sim if need be.
 stub_vbd_add() {
-	local s=$1 d=$2 vdev=$3 params=${4:-} devid be fe lx
+	local s=$1 d=$2 vdev=$3 params=${4:-} devid be
 	devid=$(vdev_devid "$vdev") || return 1
 	be=/local/domain/0/backend/vbd/$s/$devid
-	fe=/local/domain/$s/device/vbd/$devid
-	lx=/libxl/$s/device/vbd/$devid
 	if [ -z "$params" ]; then
 		params=$QMPDIR/empty-cdrom.$d
 		(umask 0377 && : >"$params") || return 1
@@ -135,22 +112,7 @@ stub_vbd_add() {
 		echo "stub_vbd_add: $be: device already exists" >&2
 		return 1
 	fi
-	{
-		echo "rm $lx"
-		echo "write $lx/frontend $fe"
-		echo "write $lx/backend $be"
-		echo "rm $fe"; echo "mkdir $fe"; echo "chmod $fe n$s r0"
-		echo "write $fe/backend $be"
-		echo "write $fe/backend-id 0"
-		echo "write $fe/state 1"
-		echo "write $fe/virtual-device $devid"
-		echo "write $fe/device-type cdrom"
-		echo "write $fe/trusted 1"
-		echo "rm $be"; echo "mkdir $be"; echo "chmod $be n0 r$s"
-		echo "write $be/frontend $fe"
-		stub_vbd_keys "$be" "$s" "$vdev" "$params" "$HOTPLUG"
-		stub_vbd_keys "$lx" "$s" "$vdev" "$params" "$HOTPLUG"
-	} | "$HOST_BIN/xs-tx" || return 1
+	libxl_vbd_add "$s" cdrom "$vdev" phy "$params" r "$HOTPLUG" || return 1
 	if ! host_poll stub_vbd_state_is "$s" "$devid" 2; then
 		echo "stub_vbd_add: $be did not reach InitWait (state" \
 		    "$(stub_vbd_state "$s" "$devid" 2>&1))" >&2
@@ -200,28 +162,7 @@ stub_vbd_remove() {
 # under backend/vbd: params PATH ("" when empty), no script.  Nothing
 # serves it: it stays Initialising.
 stub_guest_vbd_add() {
-	local d=$1 vdev=$2 path=$3 devid be fe lx k
-	devid=$(vdev_devid "$vdev") || return 1
-	be=/local/domain/0/backend/vbd/$d/$devid
-	fe=/local/domain/$d/device/vbd/$devid
-	lx=/libxl/$d/device/vbd/$devid
-	{
-		echo "rm $lx"
-		echo "write $lx/frontend $fe"
-		echo "write $lx/backend $be"
-		echo "rm $fe"; echo "mkdir $fe"; echo "chmod $fe n$d r0"
-		echo "write $fe/backend $be"
-		echo "write $fe/backend-id 0"
-		echo "write $fe/state 1"
-		echo "write $fe/virtual-device $devid"
-		echo "write $fe/device-type cdrom"
-		echo "write $fe/trusted 1"
-		echo "rm $be"; echo "mkdir $be"; echo "chmod $be n0 r$d"
-		echo "write $be/frontend $fe"
-		for k in "$be" "$lx"; do
-			stub_vbd_keys "$k" "$d" "$vdev" "$path"
-		done
-	} | "$HOST_BIN/xs-tx"
+	libxl_vbd_add "$1" cdrom "$2" phy "$3" r
 }
 
 # stub_fdset_present D DEVID [FDSET]: D's QEMU has an fdset holding an
@@ -248,8 +189,7 @@ stub_fdset_present() {
 # image/qmp-proxy-pid, dom0's device-model/S/qmp-proxy-state, and (as S)
 # S's device-model/D/state "running".  Exports $HOTPLUG.
 stubdom_guest_create() {
-	local d=$1 s=$2 vdev=$3 iso="" seed="" arg devid idx be dev drive
-	local -a qemu extra
+	local d=$1 s=$2 vdev=$3 iso="" seed="" arg devid be dev=""
 	shift 3
 	for arg; do
 		case $arg in
@@ -259,7 +199,7 @@ stubdom_guest_create() {
 	done
 	HOTPLUG=${HOTPLUG:-$HOST_SCRIPT_DIR/hotplug-block}
 	export HOTPLUG
-	devid=$(vdev_devid "$vdev") && idx=$(vdev_index "$vdev") || return 1
+	devid=$(vdev_devid "$vdev") || return 1
 	be=/local/domain/0/backend/vbd/$s/$devid
 	domain_create "$d" "guest$d" hvm || return 1
 	stub_guest_vbd_add "$d" "$vdev" "$iso" || return 1
@@ -275,31 +215,10 @@ stubdom_guest_create() {
 		echo "chmod /local/domain/$s/device-model/$d n$s r$d"
 	} | "$HOST_BIN/xs-tx" || return 1
 	stub_vbd_add "$s" "$d" "$vdev" "$iso" || return 1
-	drive="if=none,readonly=on,id=ide-$devid"
 	if [ -n "$iso" ]; then
 		dev=$(xenstore-read "$be/physical-device-path") || return 1
-		drive="$drive,file=$dev,format=host_device"
 	fi
-	qemu=(-name "guest$d" -machine "pc,accel=tcg" -m 32 -nodefaults
-	    -no-user-config -display none
-	    -chardev "socket,id=libxl-cmd,path=$QMPDIR/qmp-libxl-$d,server=on,wait=off"
-	    -mon "chardev=libxl-cmd,mode=control"
-	    -chardev "socket,id=test-cmd,path=$QMPDIR/qmp-test-$d,server=on,wait=off"
-	    -mon "chardev=test-cmd,mode=control"
-	    -chardev "socket,id=stub-cmd,path=$QMPDIR/qmp-stub-$d,server=on,wait=off"
-	    -mon "chardev=stub-cmd,mode=control"
-	    -drive "$drive" -device
-	    "ide-cd,id=ide-$devid,drive=ide-$devid,bus=ide.$((idx / 2)),unit=$((idx % 2))")
-	read -r -a extra <<<"$HOST_QEMU_EXTRA"
-	qemu+=("${extra[@]}")
-	if ! "$HOST_QEMU" "${qemu[@]}" -daemonize \
-	    -pidfile "$HOSTDIR/pids/qemu-$d" \
-	    </dev/null >>"$HOSTDIR/log/qemu-$d.log" 2>&1; then
-		echo "stubdom_guest_create: QEMU for dom$d failed:" >&2
-		cat "$HOSTDIR/log/qemu-$d.log" >&2
-		return 1
-	fi
-	qmp_test "$d" query-status >/dev/null || return 1
+	qemu_launch "$d" --stub "cdrom:$vdev:$dev:host_device" || return 1
 	# shellcheck disable=SC2086 # $seed: no word or one
 	stub_agent_start "$s" "$d" $seed || return 1
 	if ! host_poll stub_vbd_state_is "$s" "$devid" 4; then

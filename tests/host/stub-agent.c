@@ -41,8 +41,6 @@
  * play a stub domain that is slow, or never hands its disk to QEMU).
  */
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
@@ -64,6 +62,7 @@
 #include "json.h"
 #include "number.h"
 #include "qmp.h"
+#include "qmp_sync.h"
 #include "vdev.h"
 
 #define QMP_TIMEOUT_MS	10000
@@ -246,207 +245,17 @@ fe_switch(int devid, const char *fe, int from, int to)
  * That matters: when the last monitor disconnects from a running QEMU,
  * QEMU closes every fd of every fdset that no drive uses yet, so an
  * fdset added by a client that then leaves is gone before anyone can
- * insert it.  Commands block, each bounded by QMP_TIMEOUT_MS; between
- * them the main loop reads and drops QEMU's events.
+ * insert it.  Commands block (common/qmp_sync), each bounded by
+ * QMP_TIMEOUT_MS; between them the main loop drops QEMU's events.
  */
-struct qmp {
-	int			 fd;		/* -1: not connected */
-	unsigned long long	 deadline;	/* now_us() */
-	size_t			 len;
-	char			 buf[QMP_LINE_MAX + 2];
-};
-
-static struct qmp	 mon = { .fd = -1 };
-
-static void
-qmp_close(struct qmp *q)
-{
-	if (q->fd != -1)
-		close(q->fd);
-	q->fd = -1;
-	q->len = 0;
-}
-
-static int
-qmp_connect(struct qmp *q)
-{
-	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
-
-	q->len = 0;
-	if (strlen(qmp_path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sun.sun_path, qmp_path);
-	if ((q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(q->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		qmp_close(q);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Takes the bytes QEMU has sent; with block, waits for some until the
- * deadline.  -1 with *why when the connection is no more.
- */
-static int
-qmp_fill(struct qmp *q, bool block, const char **why)
-{
-	struct pollfd	 pfd = { .fd = q->fd, .events = POLLIN };
-	unsigned long long now;
-	ssize_t		 r;
-
-	if (q->len >= sizeof(q->buf) - 1) {
-		*why = "QMP line too long";
-		return -1;
-	}
-	if (block) {
-		if ((now = now_us()) >= q->deadline) {
-			*why = "timed out waiting for QEMU";
-			return -1;
-		}
-		r = poll(&pfd, 1, (q->deadline - now) / 1000 + 1);
-		if (r == -1 && errno != EINTR) {
-			*why = strerror(errno);
-			return -1;
-		}
-		if (r <= 0)
-			return 0;
-	}
-	r = recv(q->fd, q->buf + q->len, sizeof(q->buf) - 1 - q->len,
-	    block ? 0 : MSG_DONTWAIT);
-	if (r == -1 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	if (r <= 0) {
-		*why = r == 0 ? "QEMU closed the connection" : strerror(errno);
-		return -1;
-	}
-	q->len += r;
-	return 0;
-}
-
-/*
- * The next complete message in the buffer that is not an event: 1, or
- * 0 if there is none yet; -1 with *why for a malformed one.
- */
-static int
-qmp_take(struct qmp *q, struct qmp_msg *m, const char **why)
-{
-	char	*nl;
-	size_t	 n;
-	int	 rc;
-
-	while ((nl = memchr(q->buf, '\n', q->len)) != NULL) {
-		n = nl - q->buf;
-		rc = qmp_msg_parse(q->buf, n > 0 && q->buf[n - 1] == '\r' ?
-		    n - 1 : n, m, why);
-		memmove(q->buf, nl + 1, q->len - n - 1);
-		q->len -= n + 1;
-		if (rc == -1)
-			return -1;
-		if (m->kind != QMP_MSG_EVENT)
-			return 1;
-		qmp_msg_free(m);
-	}
-	return 0;
-}
-
-/* The next message that is not an event; -1 with *why on failure. */
-static int
-qmp_next(struct qmp *q, struct qmp_msg *m, const char **why)
-{
-	int	 rc;
-
-	while ((rc = qmp_take(q, m, why)) == 0)
-		if (qmp_fill(q, true, why) == -1)
-			return -1;
-	return rc == 1 ? 0 : -1;
-}
+static struct qmp_sync	 mon = { .fd = -1 };
 
 /* The main loop's share: QEMU said something between our commands. */
 static void
-qmp_drain(struct qmp *q)
+qmp_drain(void)
 {
-	struct qmp_msg	 m;
-	const char	*why;
-	int		 rc;
-
-	if (qmp_fill(q, false, &why) == -1) {
-		say("qmp: %s", why);
-		qmp_close(q);
-		return;
-	}
-	while ((rc = qmp_take(q, &m, &why)) == 1)
-		qmp_msg_free(&m);	/* a late reply: nobody waits for it */
-	if (rc == -1) {
-		say("qmp: %s", why);
-		qmp_close(q);
-	}
-}
-
-/* Writes line; passes fd along with its first byte if fd != -1. */
-static int
-qmp_write(struct qmp *q, const char *line, size_t len, int fd)
-{
-	char		 cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec	 iov;
-	struct msghdr	 mh;
-	struct cmsghdr	*cm;
-	ssize_t		 r;
-
-	while (len > 0) {
-		memset(&mh, 0, sizeof(mh));
-		iov = (struct iovec){ .iov_base = (void *)line, .iov_len = len };
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		if (fd != -1) {
-			memset(cbuf, 0, sizeof(cbuf));
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		}
-		if ((r = sendmsg(q->fd, &mh, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		line += r;
-		len -= r;
-		fd = -1;
-	}
-	return 0;
-}
-
-/*
- * Waits for the reply to command id: 0 for a return; -2 with *why for
- * QEMU's error, -1 with *why when the connection failed.
- */
-static int
-qmp_reply(struct qmp *q, long long id, struct qmp_msg *m, const char **why)
-{
-	static char	 desc[sizeof(m->error_class) + sizeof(m->error_desc) + 4];
-
-	for (;;) {
-		if (qmp_next(q, m, why) == -1)
-			return -1;
-		if (m->kind == QMP_MSG_GREETING || !m->has_id || m->id != id) {
-			qmp_msg_free(m);
-			continue;
-		}
-		if (m->kind == QMP_MSG_RETURN)
-			return 0;
-		snprintf(desc, sizeof(desc), "%s: %s", m->error_class,
-		    m->error_desc);
-		*why = desc;
-		qmp_msg_free(m);
-		return -2;
-	}
+	if (qmp_sync_drain(&mon) == -1)
+		say("qmp: %s", mon.why);
 }
 
 /* The disk index of devid (hdc: 2), which the seed's fdset ids follow. */
@@ -462,44 +271,6 @@ disk_index(int devid)
 	return index;
 }
 
-/* Connects, greeting and capabilities; 0, or -1 with *why. */
-static int
-qmp_open(struct qmp *q, const char **why)
-{
-	struct qmp_msg	 m;
-	char		 caps[128];
-	int		 len;
-
-	q->deadline = now_us() + QMP_TIMEOUT_MS * 1000ULL;
-	if (qmp_connect(q) == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
-	if (qmp_next(q, &m, why) == -1)
-		goto fail;
-	if (m.kind != QMP_MSG_GREETING) {
-		qmp_msg_free(&m);
-		*why = "no QMP greeting";
-		goto fail;
-	}
-	qmp_msg_free(&m);
-	if ((len = qmp_cmd_capabilities(caps, sizeof(caps), 1)) < 0) {
-		*why = "command too long";
-		goto fail;
-	}
-	if (qmp_write(q, caps, len, -1) == -1) {
-		*why = strerror(errno);
-		goto fail;
-	}
-	if (qmp_reply(q, 1, &m, why) != 0)
-		goto fail;
-	qmp_msg_free(&m);
-	return 0;
-fail:
-	qmp_close(q);
-	return -1;
-}
-
 /*
  * add-fd of fd into QEMU over our monitor (connected first if need be,
  * again if the old connection turns out dead); returns the fdset, or -1
@@ -508,7 +279,7 @@ fail:
 static int
 add_fd(int devid, int fd, const char **why)
 {
-	static unsigned	 id = 1;
+	unsigned	 id;
 	struct qmp_msg	 m;
 	struct json_val	 v;
 	char		 cmd[QMP_CMD_MAX], opaque[64];
@@ -519,11 +290,13 @@ add_fd(int devid, int fd, const char **why)
 	snprintf(opaque, sizeof(opaque), "stub-devid:%d", devid);
 	for (tries = 0; tries < 2; tries++) {
 		if (mon.fd == -1) {
-			if (qmp_open(&mon, why) == -1)
+			if (qmp_sync_open(&mon, qmp_path, QMP_TIMEOUT_MS) == -1) {
+				*why = mon.why;
 				return -1;
+			}
 			tries = 1;	/* a fresh connection: no retry */
 		}
-		id++;
+		id = qmp_sync_id(&mon);
 		if (seed) {
 			if ((index = disk_index(devid)) == -1) {
 				*why = "no disk index for this devid";
@@ -539,22 +312,22 @@ add_fd(int devid, int fd, const char **why)
 			*why = "command too long";
 			return -1;
 		}
-		mon.deadline = now_us() + QMP_TIMEOUT_MS * 1000ULL;
 		t = now_us();
-		if (qmp_write(&mon, cmd, len, fd) == -1) {
-			*why = strerror(errno);
-			qmp_close(&mon);
-			continue;
+		if (qmp_sync_send(&mon, cmd, len, fd) == -1) {
+			*why = mon.why;
+			continue;	/* the old connection was dead */
 		}
 		if (want == -1)
 			say_at(t, "add-fd sent %d fdset=auto", devid);
 		else
 			say_at(t, "add-fd sent %d fdset=%d", devid, want);
-		switch (qmp_reply(&mon, id, &m, why)) {
+		switch (qmp_sync_reply(&mon, id, &m)) {
 		case -1:
-			qmp_close(&mon);
+			*why = mon.why;
 			return -1;
-		case -2:
+		case 1:
+			*why = mon.why;
+			qmp_msg_free(&m);
 			return -1;
 		}
 		if (!qmp_add_fd_result(m.ret, &fdset) ||
@@ -815,7 +588,7 @@ main(int argc, char *argv[])
 		if (pfd[1].revents && !hold_signal(pfd[1].fd))
 			break;
 		if (pfd[2].revents)
-			qmp_drain(&mon);
+			qmp_drain();
 		while ((ev = xs_check_watch(xs)) != NULL) {
 			event(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
 			free(ev);
@@ -834,7 +607,7 @@ main(int argc, char *argv[])
 		vbd_free(v);
 	}
 	free(pending);
-	qmp_close(&mon);
+	qmp_sync_close(&mon);
 	xs_close(xs);
 	return 0;
 }

@@ -21,6 +21,10 @@
  * as it is read: a stream of separate writes (a guest's flood, say),
  * each seen by watchers as it happens.
  * Talks to $XENSTORED_PATH like every libxenstore client.
+ *
+ * xs-tx --vdev VDEV prints the numbers libxl gives disk VDEV (protocol/
+ * vdev.c's): its vbd devid and its disk index (QEMU's IDE bus * 2 +
+ * unit), "5632 2" for hdc; the test host lays out any disk with them.
  */
 #include <err.h>
 #include <errno.h>
@@ -31,6 +35,7 @@
 
 #include <xenstore.h>
 
+#include "vdev.h"
 #include "xs.h"
 
 #define MAX_PERMS	16
@@ -162,6 +167,18 @@ run_each(void)
 	return 0;
 }
 
+/* --vdev: the disk's devid and index, or a failure if it is no disk. */
+static int
+print_vdev(const char *vdev)
+{
+	int	 devid, index;
+
+	if ((devid = vdev_to_devid(vdev, &index)) == -1)
+		errx(1, "%s: not a whole disk's name", vdev);
+	printf("%d %d\n", devid, index);
+	return 0;
+}
+
 struct script {
 	char	**lines;
 	size_t	  n;
@@ -196,8 +213,10 @@ main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--each") == 0)
 		return run_each();
+	if (argc == 3 && strcmp(argv[1], "--vdev") == 0)
+		return print_vdev(argv[2]);
 	if (argc != 1)
-		errx(2, "usage: xs-tx [--each] <script");
+		errx(2, "usage: xs-tx [--each] <script | xs-tx --vdev VDEV");
 	while ((len = getline(&line, &cap, stdin)) != -1) {
 		if (len > 0 && line[len - 1] == '\n')
 			line[len - 1] = '\0';

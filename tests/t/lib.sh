@@ -44,13 +44,40 @@ test_report() {
 	[ -n "${3:-}" ] && sed 's/^/#   /' "$3"
 }
 
-# test_expect_success DESCRIPTION CODE
+# test_expect_success DESCRIPTION CODE: CODE runs in a subshell; then
+# what it registered with test_when_finished, however CODE ended.
 test_expect_success() {
 	local out rc=0
 	out=$HOSTDIR/test.out
-	(eval "$2") </dev/null >"$out" 2>&1 || rc=1
+	# shellcheck disable=SC2030 # the test's own: gone with its subshell
+	(
+		test_cleanup=: test_cleanup_failed=0 test_in_body=1
+		eval "$2"
+		code=$?
+		test_in_body=0
+		eval "$test_cleanup"
+		if [ "$test_cleanup_failed" != 0 ]; then
+			echo "a cleanup of test_when_finished failed"
+			code=1
+		fi
+		exit "$code"
+	) </dev/null >"$out" 2>&1 || rc=1
 	test_report "$rc" "$1" "$out"
 	rm -f "$out"
+}
+
+# test_when_finished CODE: inside a test, registers CODE (shell text) to
+# run after the test's code, whether it passed or not, as in git's
+# test-lib: put it beside the setup it undoes.  The last registered runs
+# first; a cleanup that fails fails the test.
+# shellcheck disable=SC2031 # set in the test's subshell, where this runs
+test_when_finished() {
+	if [ "${test_in_body:-0}" != 1 ]; then
+		echo "test_when_finished: not inside a test" >&2
+		return 1
+	fi
+	test_cleanup="{ $*
+} || test_cleanup_failed=1; $test_cleanup"
 }
 
 # test_daemon_clean: a last test, if the daemon ran: it stops on SIGTERM
@@ -98,13 +125,10 @@ expect_fail() {
 }
 
 # wait_for CONDITION [TIMEOUT]: evaluates the shell CONDITION every
-# 50ms until it holds, for at most TIMEOUT seconds (default 10).
+# 50ms (host_poll) until it holds, for at most TIMEOUT seconds (default
+# 10).
 wait_for() {
-	local i
-	for ((i = 0; i < ${2:-10} * 20; i++)); do
-		eval "$1" && return 0
-		sleep 0.05
-	done
+	HOST_TIMEOUT=${2:-10} host_poll eval "$1" && return 0
 	echo "timed out after ${2:-10}s waiting for: $1"
 	return 1
 }

@@ -239,6 +239,19 @@ test_expect_success 'a watch of one client sees nothing of another'\''s' '
 	expect_eq "" "$(grep data/q p.out)" "q events seen by the p watcher"
 '
 
+test_expect_success 'test_when_finished: a cleanup registered in a test' '
+	: >finished.1 && : >finished.2 &&
+	test_when_finished "rm finished.1" &&
+	test_when_finished "test -e finished.1 && rm finished.2" &&
+	test -e finished.1
+'
+
+test_expect_success 'runs after it, the last registered first, and only inside a test' '
+	expect_fail "finished.1 left" test -e finished.1 &&
+	expect_fail "finished.2 left" test -e finished.2 &&
+	(test_in_body=0; expect_fail "outside a test" test_when_finished :)
+'
+
 test_expect_success 'host_stop leaves no process and no file behind' '
 	(
 		unset HOSTDIR &&

@@ -240,18 +240,19 @@ test_expect_success '--seed: the agent adds fdset 8000 + disk index' '
 
 test_expect_success 'the hotplug script refuses a backend not in InitWait' '
 	be=/local/domain/0/backend/vbd/99/51712 &&
+	test_when_finished "xenstore-rm $be" &&
 	xenstore-write $be/params "$IMG/c.iso" $be/state 1 &&
 	n=$(loops_of "$IMG/c.iso" | wc -l) &&
 	expect_fail "hotplug add" env XENBUS_PATH=backend/vbd/99/51712 \
 	    XENBUS_TYPE=vbd XENBUS_BASE_PATH=backend "$HOTPLUG" add &&
 	expect_eq error "$(xenstore-read $be/hotplug-status)" hotplug-status &&
 	xenstore-read $be/hotplug-error | grep -q "state: 1" &&
-	expect_eq "$n" "$(loops_of "$IMG/c.iso" | wc -l)" "loops of c.iso" &&
-	xenstore-rm $be
+	expect_eq "$n" "$(loops_of "$IMG/c.iso" | wc -l)" "loops of c.iso"
 '
 
 test_expect_success 'the hotplug script adds once and removes idempotently' '
 	be=/local/domain/0/backend/vbd/99/51712 &&
+	test_when_finished "xenstore-rm /local/domain/0/backend/vbd/99" &&
 	xenstore-write $be/params "$IMG/c.iso" $be/state 2 &&
 	n=$(loops_of "$IMG/c.iso" | wc -l) &&
 	hp() { env XENBUS_PATH=$be XENBUS_TYPE=vbd \
@@ -263,8 +264,7 @@ test_expect_success 'the hotplug script adds once and removes idempotently' '
 	    "loops after two adds" &&
 	hp remove && hp remove &&
 	expect_eq "$n" "$(loops_of "$IMG/c.iso" | wc -l)" "loops after remove" &&
-	expect_fail "hotplug-status left" xenstore-exists $be/hotplug-status &&
-	xenstore-rm /local/domain/0/backend/vbd/99
+	expect_fail "hotplug-status left" xenstore-exists $be/hotplug-status
 '
 
 # Xen's own block script, from xen-utils-common, as libxl runs it: it
