@@ -19,6 +19,7 @@
 #include "image.h"
 #include "log.h"
 #include "loop.h"
+#include "fdpass.h"
 #include "opener.h"
 
 struct opener {
@@ -79,33 +80,16 @@ opener_answer(struct opener *op, int fd, enum error_code code,
 static void
 opener_read(struct opener *op, int sock)
 {
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
 	struct image_result r;
-	struct iovec iov = { &r, sizeof(r) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg;
 	enum error_code code;
 	char err[1024];
 	ssize_t n;
 	int fd = -1;
 
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	n = recv_with_fd(sock, &r, sizeof(r), MSG_DONTWAIT, &fd);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	for (cmsg = CMSG_FIRSTHDR(&msg); n > 0 && cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&msg, cmsg))
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	if (n != (ssize_t)sizeof(r) || (msg.msg_flags & MSG_CTRUNC) ||
-	    (r.stage == IMAGE_OK) != (fd != -1)) {
+	if (n != (ssize_t)sizeof(r) || (r.stage == IMAGE_OK) != (fd != -1)) {
 		if (fd != -1)
 			close(fd);
 		snprintf(err, sizeof(err), "%.200s: the process opening it "
@@ -175,14 +159,7 @@ static void __attribute__((noreturn))
 opener_child(int sock, pid_t parent, const char *dir, const char *target,
     enum image_format want)
 {
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
 	struct image_result r;
-	struct iovec iov = { &r, sizeof(r) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
 
 	/* Keep nothing of the daemon's (its locks above all), die with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -192,17 +169,8 @@ opener_child(int sock, pid_t parent, const char *dir, const char *target,
 		_exit(1);
 	close_range(4, ~0U, 0);
 	image_walk(dir, target, want, &r);
-	if (r.fd != -1) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &r.fd, sizeof(int));
-	}
-	_exit(sendmsg(3, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(r) ? 0 : 1);
+	_exit(send_with_fd(3, &r, sizeof(r), r.fd) == (ssize_t)sizeof(r) ?
+	    0 : 1);
 }
 
 struct opener *
