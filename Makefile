@@ -44,7 +44,7 @@ SHIM_SO       = $(BUILD)/tests/host/xsshim.so
 .PHONY: all check demo deps clean test-unit test-host
 all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO)
 
-$(BUILD)/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h)
+$(BUILD)/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
