@@ -4,10 +4,12 @@
  * wait.  Each checks its operands, writes the request and hands over to
  * wait.c.
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
-
 
 /*
  * The daemon writes nothing when the drive already holds the request:
@@ -27,26 +29,53 @@ already_satisfied(const struct drive_nodes *b, const char *target,
 	    (format_parse(b->format, &f) == 0 && f == format);
 }
 
+/* A fresh request-id: this process, and the time to the nanosecond. */
+static void
+request_id_new(char *buf, size_t len)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, len, "xen-cdrom-%ld-%lld.%09ld", (long)getpid(),
+	    (long long)ts.tv_sec, ts.tv_nsec);
+}
+
 static int
 change(const char *domain, const char *vdev, const char *target,
     enum image_format format, const struct options *o)
 {
 	struct drive_ref d;
 	struct drive_nodes before, now;
+	struct daemon_info di;
 	struct wait_goal g;
+	char rid[REQUEST_ID_MAX + 1];
 	int rc;
 
 	if ((rc = drive_resolve(domain, vdev, &d)) != EXIT_DONE)
 		return rc;
+	daemon_probe(&di);
 	/* The watch comes first, so no answer can slip by unseen. */
 	if (!o->no_wait && (rc = watch_drive(&d)) != EXIT_DONE)
 		return rc;
-	if ((rc = request_write(&d, target, format_name(format), &before)) !=
-	    EXIT_DONE)
+	request_id_new(rid, sizeof(rid));
+	if ((rc = request_write(&d, target, format_name(format), rid,
+	    &before)) != EXIT_DONE)
 		return rc;
+	if (daemon_liveness(&di) == DAEMON_GONE) {
+		warnx_("dom %d %s: xen-cdromd is not running (pid %ld, in "
+		    "%s/pid, has exited)", d.domid, d.vdev, di.pid,
+		    DAEMON_DIR);
+		request_stays(&d);
+		return o->no_wait ? EXIT_DONE : EXIT_NOTFOUND;
+	}
 	if (o->no_wait)
 		return EXIT_DONE;
-	if (already_satisfied(&before, target, format)) {
+	/*
+	 * A daemon of protocol 1.1 performs a request with a new id again;
+	 * an older one writes nothing when the drive already holds it.
+	 */
+	if (!di.request_id && already_satisfied(&before, target, format)) {
+		progress_done(&d, before.medium, o);
 		if (o->verbose) {
 			if (nodes_snapshot(&d, &now) != 1)
 				now = before;
@@ -56,7 +85,10 @@ change(const char *domain, const char *vdev, const char *target,
 	}
 	g.mine = true;
 	g.target = target;
+	g.request_id = rid;
+	g.eject = target[0] == '\0';
 	g.before = &before;
+	g.daemon = &di;
 	return wait_answer(&d, &g, o);
 }
 
@@ -109,6 +141,7 @@ cmd_wait(char **args, int n, const struct options *o)
 {
 	struct drive_ref d;
 	struct wait_goal g = { .mine = false };
+	struct daemon_info di;
 	int rc;
 
 	if (n != 2) {
@@ -118,5 +151,7 @@ cmd_wait(char **args, int n, const struct options *o)
 	if ((rc = drive_resolve(args[0], args[1], &d)) != EXIT_DONE ||
 	    (rc = watch_drive(&d)) != EXIT_DONE)
 		return rc;
+	daemon_probe(&di);
+	g.daemon = &di;
 	return wait_answer(&d, &g, o);
 }

@@ -31,14 +31,25 @@ enum exit_code {
 	EXIT_XENSTORE = 5,	/* xenstore unreachable or failing */
 };
 
-#define TIMEOUT_DEFAULT 60
+/*
+ * Without --timeout a change is waited for as long as the daemon may
+ * take: its four steps, each bounded by step-timeout (as configured in
+ * the default configuration file, 40 s without it), and some slack.
+ */
+#define STEPS_PER_CHANGE 4
+#define STEP_TIMEOUT_DEFAULT 40
+#define TIMEOUT_SLACK_MS 10000
 #define TIMEOUT_MAX 86400
+#define DEFAULT_CONFIG "/etc/xen/xen-cdromd.conf"
+/* Where the daemon says it is alive (protocol 1.1). */
+#define DAEMON_DIR "/local/domain/0/xen-cdromd"
+#define REQUEST_ID_MAX 64
 /* Domain ids from DOMID_FIRST_RESERVED (0x7ff0) up are not domains. */
 #define DOMID_MAX 0x7fef
 
 struct options {
 	const char *format;	/* --format, NULL: raw */
-	int timeout;		/* --timeout seconds */
+	long long timeout_ms;	/* --timeout; 0: no limit, -1: the default */
 	bool no_wait;
 	bool verbose;
 	bool json;
@@ -51,7 +62,18 @@ struct drive_nodes {
 	char target[REQUEST_VALUE_MAX + 1];
 	char medium[REQUEST_VALUE_MAX + 1];
 	char error[REQUEST_VALUE_MAX + 1];
+	char error_code[32];			/* 1.1 */
+	char request_id[REQUEST_ID_MAX + 1];	/* 1.1 */
+	char answered_id[REQUEST_ID_MAX + 1];	/* 1.1 */
 };
+
+/* The daemon as DAEMON_DIR shows it. */
+struct daemon_info {
+	long pid;		/* -1: no pid node */
+	bool request_id;	/* it advertises the request-id feature */
+};
+
+enum liveness { DAEMON_RUNNING, DAEMON_GONE, DAEMON_UNKNOWN };
 
 /* A drive as the commands name it. */
 struct drive_ref {
@@ -85,8 +107,16 @@ int nodes_snapshot(const struct drive_ref *d, struct drive_nodes *n);
 void domain_name(int domid, char *buf, size_t len);
 int domain_resolve(const char *arg, struct drive_ref *d);
 int drive_resolve(const char *domain, const char *vdev, struct drive_ref *d);
+int leaf_read(xs_transaction_t t, const struct drive_ref *d,
+    const char *leaf, char *buf, size_t len);
 int request_write(const struct drive_ref *d, const char *target,
-    const char *format, struct drive_nodes *before);
+    const char *format, const char *request_id, struct drive_nodes *before);
+void daemon_probe(struct daemon_info *di);
+enum liveness daemon_liveness(const struct daemon_info *di);
+int domain_drives(int domid, char *buf, size_t len);
+int explain_no_requests(int domid);
+/* The pid holding libxl's device lock of the domain, or -1. */
+long devlock_holder(int domid);
 
 /* --- wait.c: following a change ---------------------------------------- */
 
@@ -94,7 +124,10 @@ int request_write(const struct drive_ref *d, const char *target,
 struct wait_goal {
 	bool mine;		/* we wrote a request: judge only the answer */
 	const char *target;	/* our target (mine) */
+	const char *request_id;	/* our request-id (mine) */
+	bool eject;		/* our request is an eject */
 	const struct drive_nodes *before;	/* the nodes at our write */
+	const struct daemon_info *daemon;
 };
 
 int watch_drive(const struct drive_ref *d);
@@ -107,13 +140,23 @@ extern bool progress_tty;	/* progress goes to a terminal line */
 
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void usage(FILE *f);
-void progress(const struct drive_ref *d, const char *state,
+void progress(const struct drive_ref *d, const char *state, bool eject,
+    const struct options *o);
+void progress_note(const struct drive_ref *d, const char *note,
+    const struct options *o);
+void progress_done(const struct drive_ref *d, const char *medium,
     const struct options *o);
 void progress_end(void);
+void request_stays(const struct drive_ref *d);
+void daemon_cannot_see(const char *path, const char *error,
+    const char *error_code);
 const char *or_dash(const char *s);
 void status_line(const struct drive_ref *d, const struct drive_nodes *n);
 int print_json(const struct rows *r);
 void print_table(const struct rows *r);
+extern bool request_ids;
+bool row_pending(const struct drive_nodes *n);
+const char *text_clean(char *dst, size_t cap, const char *src);
 
 /* --- path.c: the user's PATH ------------------------------------------- */
 

@@ -112,10 +112,27 @@ rows_add_all(struct rows *r)
 	return rc;
 }
 
+/* Pending requests and no daemon to take them up: say so. */
+static void
+pending_note(const struct rows *r, const struct daemon_info *di)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		n += row_pending(&r->v[i].nodes);
+	if (n == 0)
+		return;
+	if (daemon_liveness(di) == DAEMON_GONE)
+		warnx_("xen-cdromd is not running (pid %ld, in %s/pid, has "
+		    "exited): %zu pending request%s wait%s for it", di->pid,
+		    DAEMON_DIR, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+}
+
 int
 cmd_status(char **args, int n, const struct options *o)
 {
 	struct rows r = { NULL, 0, 0 };
+	struct daemon_info di;
 	struct drive_ref ref;
 	bool missing;
 	int rc;
@@ -130,14 +147,15 @@ cmd_status(char **args, int n, const struct options *o)
 	} else if (n == 1) {
 		if ((rc = domain_resolve(args[0], &ref)) == EXIT_DONE &&
 		    (rc = rows_add_domain(&r, &ref, &missing)) == EXIT_DONE &&
-		    missing) {
-			warnx_("dom %d has no /local/domain/%d/cdrom-request: "
-			    "no xen-cdromd looks after its CD-ROM drives (is "
-			    "the daemon running?)", ref.domid, ref.domid);
-			rc = EXIT_NOTFOUND;
-		}
+		    missing)
+			rc = explain_no_requests(ref.domid);
 	} else
 		rc = rows_add_all(&r);
+	if (rc == EXIT_DONE) {
+		daemon_probe(&di);
+		request_ids = di.request_id;
+		pending_note(&r, &di);
+	}
 	if (rc == EXIT_DONE) {
 		if (o->json)
 			rc = print_json(&r);

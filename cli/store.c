@@ -5,19 +5,32 @@
  * request.  Every other file reaches xenstore through these.
  */
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "number.h"
+#include "proclocks.h"
 
 struct xs_handle *cli_xs;
 
 int
 store_open(void)
 {
+	const char *socket = getenv("XENSTORED_PATH");
+
 	if ((cli_xs = xs_open(XS_OPEN_SOCKETONLY)) == NULL) {
-		warnx_("cannot connect to xenstored: %s", strerror(errno));
+		if (socket == NULL || socket[0] == '\0')
+			socket = xs_daemon_socket();
+		warnx_("cannot connect to xenstored at %s: %s (is xenstored "
+		    "running? XENSTORED_PATH chooses the socket)", socket,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -63,7 +76,7 @@ store_failed(const char *what)
 	return EXIT_XENSTORE;
 }
 
-static int
+int
 leaf_read(xs_transaction_t t, const struct drive_ref *d, const char *leaf,
     char *buf, size_t len)
 {
@@ -93,6 +106,16 @@ nodes_read(xs_transaction_t t, const struct drive_ref *d,
 	    leaf_read(t, d, "target", n->target, sizeof(n->target)) == -1 ||
 	    leaf_read(t, d, "medium", n->medium, sizeof(n->medium)) == -1 ||
 	    leaf_read(t, d, "error", n->error, sizeof(n->error)) == -1)
+		return -1;
+	/* Protocol 1.1's nodes; too long is as good as absent. */
+	if (leaf_read(t, d, "error-code", n->error_code,
+	    sizeof(n->error_code)) == -1 && errno != E2BIG)
+		return -1;
+	if (leaf_read(t, d, "request-id", n->request_id,
+	    sizeof(n->request_id)) == -1 && errno != E2BIG)
+		return -1;
+	if (leaf_read(t, d, "answered-id", n->answered_id,
+	    sizeof(n->answered_id)) == -1 && errno != E2BIG)
 		return -1;
 	return 1;
 }
@@ -189,6 +212,98 @@ domain_resolve(const char *arg, struct drive_ref *d)
 	return EXIT_DONE;
 }
 
+/* Does domid have an emulated CD-ROM drive, as libxl records them? */
+static bool
+has_cdrom(int domid)
+{
+	char dir[XS_PATH_MAX], path[XS_PATH_MAX], rec[XS_PATH_MAX], type[16];
+	char backend[XS_PATH_MAX];
+	char **vbds;
+	unsigned int i, n;
+	bool found = false;
+
+	if (path_libxl_vbd_dir(dir, domid) == -1 ||
+	    (vbds = xs_directory(cli_xs, XBT_NULL, dir, &n)) == NULL)
+		return false;
+	for (i = 0; i < n && !found; i++)
+		found = path_child(rec, dir, vbds[i]) == 0 &&
+		    path_child(path, rec, "backend") == 0 &&
+		    store_read(XBT_NULL, path, backend, sizeof(backend)) == 1 &&
+		    path_child(path, backend, "device-type") == 0 &&
+		    store_read(XBT_NULL, path, type, sizeof(type)) == 1 &&
+		    strcmp(type, "cdrom") == 0;
+	free(vbds);
+	return found;
+}
+
+/*
+ * Says why domid has no cdrom-request directory: it is a stub domain,
+ * it has no CD-ROM drive, the daemon is not running, or it has not
+ * adopted the drives (yet).
+ */
+int
+explain_no_requests(int domid)
+{
+	char path[XS_PATH_MAX], target[16];
+	struct daemon_info di;
+
+	if (path_stubdom_target(path, domid) == 0 &&
+	    store_read(XBT_NULL, path, target, sizeof(target)) == 1) {
+		warnx_("dom %d is the stub domain of dom %s: name the guest "
+		    "(dom %s) instead", domid, target, target);
+		return EXIT_NOTFOUND;
+	}
+	if (!has_cdrom(domid)) {
+		warnx_("dom %d has no emulated CD-ROM drive", domid);
+		return EXIT_NOTFOUND;
+	}
+	daemon_probe(&di);
+	switch (daemon_liveness(&di)) {
+	case DAEMON_RUNNING:
+		warnx_("dom %d: xen-cdromd (pid %ld) looks after none of its "
+		    "CD-ROM drives yet (no /local/domain/%d/cdrom-request; "
+		    "it adopts a drive once its device model runs)", domid,
+		    di.pid, domid);
+		break;
+	case DAEMON_GONE:
+		warnx_("dom %d: no xen-cdromd looks after its CD-ROM drives: "
+		    "the daemon is not running (pid %ld, in %s/pid, has "
+		    "exited)", domid, di.pid, DAEMON_DIR);
+		break;
+	case DAEMON_UNKNOWN:
+		warnx_("dom %d: no xen-cdromd looks after its CD-ROM drives "
+		    "(no /local/domain/%d/cdrom-request): is the daemon "
+		    "running?", domid, domid);
+		break;
+	}
+	return EXIT_NOTFOUND;
+}
+
+/* The drives of domid the daemon looks after, "hdc hdd", into buf. */
+int
+domain_drives(int domid, char *buf, size_t len)
+{
+	char path[XS_PATH_MAX];
+	char **vdevs;
+	unsigned int i, n;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (path_request_dir(path, domid) == -1 ||
+	    (vdevs = xs_directory(cli_xs, XBT_NULL, path, &n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s",
+		    used ? ", " : "", vdevs[i]);
+
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	free(vdevs);
+	return (int)n;
+}
+
 /*
  * The drive must have a cdrom-request directory: the daemon makes one
  * for every CD-ROM drive it looks after.  Writing a request anywhere
@@ -197,16 +312,16 @@ domain_resolve(const char *arg, struct drive_ref *d)
 int
 drive_resolve(const char *domain, const char *vdev, struct drive_ref *d)
 {
-	char path[XS_PATH_MAX], dummy[8];
+	char path[XS_PATH_MAX], dummy[8], drives[256];
 	int rc;
 
-	if ((rc = domain_resolve(domain, d)) != EXIT_DONE)
-		return rc;
 	if (vdev_to_devid(vdev, NULL) < 0) {
 		warnx_("%s: not a virtual device name (hdc, xvdc, sda, ...)",
 		    vdev);
-		return EXIT_NOTFOUND;
+		return EXIT_USAGE;
 	}
+	if ((rc = domain_resolve(domain, d)) != EXIT_DONE)
+		return rc;
 	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
 	if (path_request(path, d->domid, vdev) == -1)
 		return EXIT_NOTFOUND;
@@ -215,26 +330,103 @@ drive_resolve(const char *domain, const char *vdev, struct drive_ref *d)
 		return store_failed(path);
 	if (rc == 1 || rc == -1)
 		return EXIT_DONE;
-	path_request_dir(path, d->domid);
-	rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
-	if (rc == 0)
-		warnx_("dom %d has no %s: no xen-cdromd looks after its "
-		    "CD-ROM drives (is the daemon running?)", d->domid, path);
-	else
-		warnx_("dom %d %s: no such CD-ROM drive looked after by "
-		    "xen-cdromd (no %s/%s)", d->domid, vdev, path, vdev);
-	return EXIT_NOTFOUND;
+	if (domain_drives(d->domid, drives, sizeof(drives)) > 0) {
+		warnx_("dom %d %s: no such CD-ROM drive (dom %d has %s)",
+		    d->domid, vdev, d->domid, drives);
+		return EXIT_NOTFOUND;
+	}
+	return explain_no_requests(d->domid);
+}
+
+/* --- the daemon (protocol 1.1) ----------------------------------------- */
+
+/* Reads DAEMON_DIR: pid and features.  Absent nodes leave defaults. */
+void
+daemon_probe(struct daemon_info *di)
+{
+	char buf[256], *p, *tok;
+	int pid;
+
+	di->pid = -1;
+	di->request_id = false;
+	if (store_read(XBT_NULL, DAEMON_DIR "/pid", buf, sizeof(buf)) == 1 &&
+	    (pid = decimal_parse(buf, INT_MAX)) > 0)
+		di->pid = pid;
+	if (store_read(XBT_NULL, DAEMON_DIR "/features", buf, sizeof(buf)) != 1)
+		return;
+	for (tok = strtok_r(buf, " ", &p); tok != NULL;
+	    tok = strtok_r(NULL, " ", &p))
+		if (strcmp(tok, "request-id") == 0)
+			di->request_id = true;
+}
+
+/*
+ * Is the daemon whose pid DAEMON_DIR names alive?  The node is removed
+ * on a clean exit and left by a crash; without it (a daemon older than
+ * 1.1, or none) nobody can tell.
+ */
+enum liveness
+daemon_liveness(const struct daemon_info *di)
+{
+	if (di->pid <= 0)
+		return DAEMON_UNKNOWN;
+	if (kill((pid_t)di->pid, 0) == 0 || errno == EPERM)
+		return DAEMON_RUNNING;
+	return DAEMON_GONE;
+}
+
+/*
+ * libxl's device-changes lock of domid: XEN_LIB_DIR/userdata-l.D.UUID.
+ * libxl-device-changes-lock, flocked by whoever changes the domain's
+ * devices (xl, or the daemon).  /proc/locks names the holder.
+ */
+long
+devlock_holder(int domid)
+{
+	static char uuid[64];
+	static bool have_uuid;
+	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128], text[65536];
+	const char *dir = getenv("XEN_LIB_DIR"), *u;
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	if (!have_uuid) {
+		if (path_domain(home, domid) == -1 ||
+		    path_child(path, home, "vm") == -1 ||
+		    store_read(XBT_NULL, path, vm, sizeof(vm)) != 1 ||
+		    (u = strrchr(vm, '/')) == NULL || strlen(u + 1) != 36)
+			return -1;
+		snprintf(uuid, sizeof(uuid), "%s", u + 1);
+		have_uuid = true;
+	}
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/var/lib/xen";
+	if ((size_t)snprintf(path, sizeof(path),
+	    "%s/userdata-l.%d.%s.libxl-device-changes-lock", dir, domid,
+	    uuid) >= sizeof(path) || stat(path, &st) == -1)
+		return -1;
+	if ((fd = open("/proc/locks", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while (len < sizeof(text) &&
+	    (n = read(fd, text + len, sizeof(text) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	return proc_locks_holder(text, len, major(st.st_dev),
+	    minor(st.st_dev), (unsigned long long)st.st_ino);
 }
 
 /* --- writing a request ------------------------------------------------- */
 
 /*
- * Writes (target, format) in one transaction that also reads the
- * drive's nodes into before, retrying on EAGAIN.
+ * Writes (target, format, request-id) in one transaction that also
+ * reads the drive's nodes into before, retrying on EAGAIN.  A daemon
+ * older than protocol 1.1 ignores request-id.
  */
 int
 request_write(const struct drive_ref *d, const char *target,
-    const char *format, struct drive_nodes *before)
+    const char *format, const char *request_id, struct drive_nodes *before)
 {
 	char path[XS_PATH_MAX];
 	xs_transaction_t t;
@@ -254,7 +446,10 @@ request_write(const struct drive_ref *d, const char *target,
 		if (path_request_node(path, d->domid, d->vdev, "target") ||
 		    !xs_write(cli_xs, t, path, target, strlen(target)) ||
 		    path_request_node(path, d->domid, d->vdev, "format") ||
-		    !xs_write(cli_xs, t, path, format, strlen(format))) {
+		    !xs_write(cli_xs, t, path, format, strlen(format)) ||
+		    path_request_node(path, d->domid, d->vdev, "request-id") ||
+		    !xs_write(cli_xs, t, path, request_id,
+		    strlen(request_id))) {
 			rc = errno;
 			xs_transaction_end(cli_xs, t, true);
 			errno = rc;

@@ -186,6 +186,38 @@ test_expect_success '--verbose prints the final status line' '
 	grep -q "^3 guest3 hdc done $A$" out
 '
 
+test_expect_success '--verbose prints each state on its own line, then done' '
+	cli_rc 0 insert 3 hdc "$B" --verbose &&
+	for s in ejecting detaching attaching changing; do
+		grep -qx "dom 3 hdc: $s" err || { echo "no $s line"; cat err; exit 1; }
+	done &&
+	grep -qx "dom 3 hdc: done, $B" err &&
+	! grep -q "\.\.\." err
+'
+
+test_expect_success 'an eject says that it attaches the empty drive' '
+	cli_rc 0 eject 3 hdc --verbose &&
+	grep -qx "dom 3 hdc: attaching the empty drive" err &&
+	grep -qx "dom 3 hdc: done, empty" err &&
+	cli_rc 0 insert 3 hdc "$A"
+'
+
+test_expect_success 'a wait for libxl'\''s lock names the holder' '
+	uuid=$(xenstore-read /local/domain/3/vm) &&
+	lock=$XEN_LIB_DIR/userdata-l.3.${uuid##*/}.libxl-device-changes-lock &&
+	rm -f locked release &&
+	(flock "$lock" sh -c "touch locked; echo \$PPID >holder
+	    while [ ! -e release ]; do sleep 0.05; done" &) &&
+	wait_for "[ -e locked ]" &&
+	("$CLI" insert 3 hdc "$B" --verbose --timeout 60 >out 2>err; echo $? >rc) &
+	wait_for "grep -q \"waiting for libxl.s device lock\" err" 20 &&
+	touch release &&
+	wait_for "[ -s rc ]" 60 &&
+	expect_eq 0 "$(cat rc)" "exit status" &&
+	grep -q "^dom 3 hdc: waiting for libxl.s device lock of dom 3 (held by pid $(cat holder), flock)$" err || {
+		echo "--- stderr:"; cat err; echo "--- holder: $(cat holder)"; false; }
+'
+
 test_expect_success '--no-wait returns at once and the change completes' '
 	qemu_stop &&
 	rc=0 &&
@@ -206,6 +238,8 @@ test_expect_success '--timeout with a hung QEMU exits 3; the daemon errs later' 
 	qemu_cont &&
 	expect_eq 3 "$rc" "exit status of insert" &&
 	err_says "timed out after 1s" &&
+	err_says "the request stays in xenstore and will still be carried out" &&
+	err_says "xen-cdrom wait 3 hdc" &&
 	expect_eq 1 "$rc2" "exit status of wait" &&
 	grep -q "^xen-cdrom: dom 3 hdc: .*timed out" err2
 '
@@ -218,6 +252,39 @@ test_expect_success 'the drive works again after the hung QEMU' '
 	expect_medium 3 hdc "$A"
 '
 
+test_expect_success '--timeout takes fractions; status shows the pending target' '
+	qemu_stop &&
+	rc=0 &&
+	"$CLI" insert 3 hdc "$B" --timeout 0.3 2>err || rc=$?
+	rc2=0 &&
+	"$CLI" status 3 hdc >out2 2>&1 || rc2=$?
+	qemu_cont &&
+	expect_eq 3 "$rc" "exit status of insert" &&
+	err_says "timed out after 0.3s" &&
+	expect_eq 0 "$rc2" "exit status of status" &&
+	grep -q "^DOMID  *NAME  *VDEV  *STATE  *MEDIUM  *PENDING$" out2 &&
+	grep -q "^3  *guest3  *hdc  *ejecting  *$A  *$B$" out2 &&
+	"$CLI" wait 3 hdc --timeout 30 &&
+	expect_medium 3 hdc "$B" &&
+	cli_rc 0 insert 3 hdc "$A"
+'
+
+# Whatever happened above, no QEMU stays stopped.
+kill -CONT "$(cat "$HOSTDIR/pids/qemu-3")" 2>/dev/null
+
+test_expect_success 'a bad --timeout is a usage error naming the rule' '
+	cli_rc 2 insert 3 hdc "$A" --timeout 1. &&
+	err_says "not a number of seconds" &&
+	cli_rc 2 insert 3 hdc "$A" --timeout -1 &&
+	cli_rc 2 insert 3 hdc "$A" --timeout 86401
+'
+
+test_expect_success 'status --json says whether a request is pending' '
+	cli_rc 0 status 3 hdc --json &&
+	expect_eq false "$(jq -r ".[0].pending" out)" "pending" &&
+	expect_eq "" "$(jq -r ".[0].error_code" out)" "error_code"
+'
+
 test_expect_success 'an unknown domain name or id exits 4' '
 	cli_rc 4 insert nosuchguest hdc "$A" &&
 	err_says "no domain named \"nosuchguest\"" &&
@@ -225,19 +292,56 @@ test_expect_success 'an unknown domain name or id exits 4' '
 	err_says "no domain with id 99"
 '
 
-test_expect_success 'an unknown vdev exits 4' '
+test_expect_success 'an unknown vdev exits 4 and lists the drives there are' '
 	cli_rc 4 insert 3 hdd "$A" &&
-	err_says "dom 3 hdd: no such CD-ROM drive" &&
-	cli_rc 4 wait 3 nonsense &&
-	err_says "not a virtual device name"
+	err_says "dom 3 hdd: no such CD-ROM drive (dom 3 has hdc)"
 '
 
-test_expect_success 'a domain no daemon looks after exits 4 and says so' '
+test_expect_success 'a malformed vdev is a usage error, found before xenstore' '
+	cli_rc 2 wait 3 nonsense &&
+	err_says "nonsense: not a virtual device name" &&
+	grep -q "^usage: xen-cdrom wait DOMAIN VDEV" err &&
+	rc=0 &&
+	XENSTORED_PATH=$HOSTDIR/no-socket "$CLI" eject 3 hd 2>err || rc=$?
+	expect_eq 2 "$rc" "exit status without xenstored"
+'
+
+test_expect_success 'a domain without CD-ROM drives is not "is the daemon running?"' '
 	domain_create 5 &&
 	cli_rc 4 status 5 &&
-	err_says "no xen-cdromd looks after" &&
+	err_says "dom 5 has no emulated CD-ROM drive" &&
 	cli_rc 4 eject guest5 hdc &&
-	err_says "no xen-cdromd looks after"
+	err_says "dom 5 has no emulated CD-ROM drive" &&
+	! grep -q "daemon running" err
+'
+
+test_expect_success 'a stub domain is named as one, with its guest' '
+	domain_create 7 &&
+	xenstore-write /local/domain/7/target 3 &&
+	cli_rc 4 insert 7 hdc "$A" &&
+	err_says "dom 7 is the stub domain of dom 3: name the guest (dom 3)"
+'
+
+test_expect_success 'an option that does not apply is named, with one usage line' '
+	cli_rc 2 insert 3 hdc "$A" --json &&
+	err_says "--json does not apply to insert" &&
+	grep -qx "usage: xen-cdrom insert DOMAIN VDEV PATH .*" err &&
+	grep -qx "(see xen-cdrom --help)" err &&
+	expect_eq 3 "$(wc -l <err)" "lines of stderr" &&
+	cli_rc 2 eject 3 hdc --format raw &&
+	err_says "--format does not apply to eject" &&
+	cli_rc 2 status --timeout 5 &&
+	err_says "--timeout does not apply to status"
+'
+
+test_expect_success 'a wrong operand count: one usage line and "see --help"' '
+	cli_rc 2 insert 3 hdc &&
+	err_says "insert takes 3 operands, not 2" &&
+	grep -qx "usage: xen-cdrom insert DOMAIN VDEV PATH .*" err &&
+	grep -qx "(see xen-cdrom --help)" err &&
+	expect_eq 3 "$(wc -l <err)" "lines of stderr" &&
+	cli_rc 2 status 3 hdc extra &&
+	err_says "status takes at most 2 operands, not 3"
 '
 
 test_expect_success 'usage errors exit 2' '
@@ -260,7 +364,7 @@ test_expect_success 'no xenstored exits 5' '
 	rc=0 &&
 	XENSTORED_PATH=$HOSTDIR/no-socket "$CLI" status 2>err || rc=$?
 	expect_eq 5 "$rc" "exit status" &&
-	err_says "cannot connect to xenstored"
+	err_says "cannot connect to xenstored at $HOSTDIR/no-socket: "
 '
 
 test_expect_success '--help names every command, option and exit status' '
