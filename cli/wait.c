@@ -207,7 +207,8 @@ judge_legacy(struct wait *w, unsigned ev)
 {
 	enum verdict v;
 
-	if (!(ev & EV_ANSWER)) {
+	/* Every write of the daemon's writes state (with error, medium). */
+	if (!(ev & EV_STATE)) {
 		if (w->error_until != 0 && now_ms() >= w->error_until)
 			return V_ERROR;
 		return V_WAIT;
@@ -230,7 +231,7 @@ judge_legacy(struct wait *w, unsigned ev)
 static enum verdict
 judge_drive(struct wait *w, unsigned ev)
 {
-	if (!(ev & (EV_ANSWER | EV_TARGET)))
+	if (!(ev & (EV_STATE | EV_TARGET)))
 		return V_WAIT;
 	if (read_state(w) == -1)
 		return V_FAILED;
@@ -268,7 +269,8 @@ drain(struct wait *w)
 			ev |= EV_ANSWER;
 			w->writes++;
 		}
-		if (is_leaf(p, d, "state"))
+		if (is_leaf(p, d, "state") &&
+		    (w->exact || w->seen_ours || !w->g->mine))
 			ev |= EV_STATE;
 		free(e);
 	}
@@ -332,19 +334,20 @@ static int
 report(struct wait *w, enum verdict v)
 {
 	const struct drive_ref *d = w->d;
-	const struct drive_nodes *n = &w->n;
+	struct drive_nodes *n = &w->n;
 	static char text[REQUEST_VALUE_MAX + 1];
 	char code[64] = "";
 
 	switch (v) {
 	case V_DONE:
 		progress_done(d, n->medium, w->o);
-		if (w->o->verbose) {
-			struct drive_nodes full;
-
-			if (nodes_snapshot(d, &full) == 1)
-				status_line(d, &full);
-		}
+		/* done: error is "", the rest was read on the way. */
+		w->n.error[0] = '\0';
+		if (w->g->mine)
+			snprintf(n->target, sizeof(n->target), "%s",
+			    w->g->target);
+		if (w->o->verbose)
+			status_line(d, &w->n);
 		return EXIT_DONE;
 	case V_ERROR:
 		if (n->error_code[0] != '\0')
@@ -454,7 +457,7 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 		nfds = 2;
 	}
 	/* wait judges the drive as it is; a change only what follows. */
-	ev = g->mine ? 0 : EV_ANSWER;
+	ev = g->mine ? 0 : EV_STATE;
 	for (;;) {
 		rc = drain(&w);
 		if (rc == -1) {

@@ -209,7 +209,8 @@ test_expect_success 'a wait for libxl'\''s lock names the holder' '
 	(flock "$lock" sh -c "touch locked; echo \$PPID >holder
 	    while [ ! -e release ]; do sleep 0.05; done" &) &&
 	wait_for "[ -e locked ]" &&
-	("$CLI" insert 3 hdc "$B" --verbose --timeout 60 >out 2>err; echo $? >rc) &
+	{ ("$CLI" insert 3 hdc "$B" --verbose --timeout 60 >out 2>err
+	    echo $? >rc) & } &&
 	wait_for "grep -q \"waiting for libxl.s device lock\" err" 20 &&
 	touch release &&
 	wait_for "[ -s rc ]" 60 &&
