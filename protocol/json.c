@@ -12,7 +12,7 @@
 #define JSMN_STATIC
 #define JSMN_STRICT
 #define JSMN_PARENT_LINKS
-#include <jsmn.h>
+#include <jsmn.h>		/* jsmn (libjsmn-dev): MIT licence */
 
 #include "json.h"
 
