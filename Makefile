@@ -22,6 +22,8 @@ SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 endif
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SANFLAGS)
 XEN_LIBS   = -lxenstore -lxentoollog
+# sd_notify(3), for the daemon only.
+SYSTEMD_LIBS = -lsystemd
 
 PROTOCOL_SRCS = $(wildcard protocol/*.c)
 # What the programs that talk to xenstored share (common/xs.h).
@@ -54,7 +56,7 @@ $(BUILD)/faults/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h)
 	$(CC) $(ALL_CFLAGS) -DXCD_FAULTS -c -o $@ $<
 
 $(BUILD)/xen-cdromd-faults: $(FAULTS_OBJS) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS) $(SYSTEMD_LIBS)
 
 $(BUILD)/libprotocol.a: $(PROTOCOL_OBJS)
 	$(AR) rcs $@ $^
@@ -63,7 +65,7 @@ $(BUILD)/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/xen-cdromd: $(WATCHER_OBJS) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS) $(SYSTEMD_LIBS)
 
 $(BUILD)/xen-cdrom: $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/libcommon.a $(BUILD)/libprotocol.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(XEN_LIBS)
@@ -101,9 +103,10 @@ clean:
 	rm -rf build
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the daemon and the CLI, the
-# guest helper (for copying into guests), the systemd unit, the udev rule
-# and its script, the example configuration (never over a real one) and
-# the man pages.
+# guest helper (for copying into guests), the systemd unit and the
+# tmpfiles.d entry that makes the shipped allowed-dirs, the udev rule and
+# its script, the configuration (never over a real one) and its example,
+# bash completion, the man pages and the README and protocol.
 PREFIX  ?= /usr/local
 ifeq ($(PREFIX),/usr)
 UNITDIR ?= /lib/systemd/system
@@ -112,6 +115,9 @@ else
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 UDEVDIR ?= $(PREFIX)/lib/udev
 endif
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR        ?= $(PREFIX)/share/doc/xen-cdromd
 INSTALL ?= install
 MANDIR   = $(DESTDIR)$(PREFIX)/share/man
 
@@ -120,7 +126,8 @@ install: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
 	$(INSTALL) -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/share/xen-cdromd/guest $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)/etc/xen $(DESTDIR)/etc/xen/scripts \
-	    $(DESTDIR)$(UDEVDIR)/rules.d \
+	    $(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR) \
 	    $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man8
 	$(INSTALL) -m 755 $(BUILD)/xen-cdromd $(DESTDIR)$(PREFIX)/sbin/
 	$(INSTALL) -m 755 $(BUILD)/xen-cdrom $(DESTDIR)$(PREFIX)/bin/
@@ -129,15 +136,27 @@ install: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
 	sed 's|/usr/sbin/xen-cdromd|$(PREFIX)/sbin/xen-cdromd|' \
 	    hotplug-scripts/xen-cdromd.service >$(DESTDIR)$(UNITDIR)/xen-cdromd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/xen-cdromd.service
+	$(INSTALL) -m 644 hotplug-scripts/xen-cdromd.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/xen-cdromd.conf
 	$(INSTALL) -m 755 hotplug-scripts/xen-cdromd-udev \
 	    $(DESTDIR)/etc/xen/scripts/xen-cdromd-udev
 	$(INSTALL) -m 644 hotplug-scripts/60-xen-cdromd.rules \
 	    $(DESTDIR)$(UDEVDIR)/rules.d/60-xen-cdromd.rules
+	[ -e $(DESTDIR)/etc/xen/xen-cdromd.conf ] || \
+	    $(INSTALL) -m 644 hotplug-scripts/xen-cdromd.conf \
+	    $(DESTDIR)/etc/xen/xen-cdromd.conf
 	$(INSTALL) -m 644 hotplug-scripts/xen-cdromd.conf.example \
 	    $(DESTDIR)/etc/xen/xen-cdromd.conf.example
-	$(INSTALL) -m 644 docs/man/xen-cdrom.1 $(MANDIR)/man1/
+	$(INSTALL) -m 644 completion/xen-cdrom.bash \
+	    $(DESTDIR)$(COMPLETIONDIR)/xen-cdrom
+	$(INSTALL) -m 644 README.md docs/protocol.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 docs/man/xen-cdrom.1 docs/man/xen-cdrom-guest-eject.1 \
+	    $(MANDIR)/man1/
 	$(INSTALL) -m 644 docs/man/xen-cdromd.conf.5 $(MANDIR)/man5/
 	$(INSTALL) -m 644 docs/man/xen-cdromd.8 $(MANDIR)/man8/
+	@# On the host itself, make the allowed-dirs now rather than at boot.
+	[ -n "$(DESTDIR)" ] || ! command -v systemd-tmpfiles >/dev/null || \
+	    systemd-tmpfiles --create $(TMPFILESDIR)/xen-cdromd.conf
 
 # The Debian package, built by scripts/build-deb.sh from a copy of the
 # tree (which it leaves untouched), into $(BUILD)/deb with lintian's report.

@@ -129,6 +129,16 @@ set_step_timeout(struct parse *p, char *v)
 	return 0;
 }
 
+/*
+ * target_check() speaks of a "target" ("target is not an absolute
+ * path"); in the configuration the path is a directory or a device.
+ */
+static const char *
+path_reason(const char *why)
+{
+	return strncmp(why, "target ", 7) == 0 ? why + 7 : why;
+}
+
 /* Stored without its trailing "/", except "/" itself. */
 static int
 add_allowed_dir(struct parse *p, char *v)
@@ -145,7 +155,8 @@ add_allowed_dir(struct parse *p, char *v)
 		if (v[n - 1] == '/')
 			v[n - 1] = '\0';
 		if (target_check(v, &why) < 0)
-			return fail(p, "allowed-dir \"%s\": %s", shown, why);
+			return fail(p, "allowed-dir \"%s\": %s", shown,
+			    path_reason(why));
 	}
 	if ((p->c.allowed_dirs[p->c.n_allowed_dirs] = strdup(v)) == NULL)
 		return fail(p, "out of memory");
@@ -206,7 +217,7 @@ add_follow(struct parse *p, char *v)
 		goto usage;
 	if (target_check(field[0], &why) < 0)
 		return fail(p, "follow device \"%s\": %s",
-		    show(field[0], shown), why);
+		    show(field[0], shown), path_reason(why));
 	if ((why = domain_check(field[1])) != NULL)
 		return fail(p, "follow domain \"%s\": %s",
 		    show(field[1], shown), why);

@@ -44,7 +44,7 @@ install_missing() {
 # The tools, then debian/control's Build-Depends (build-essential's
 # gcc and make included).
 install_missing dpkg-dev debhelper fakeroot lintian gcc make libc6-dev \
-    libxen-dev libjsmn-dev pkg-config
+    libxen-dev libjsmn-dev libsystemd-dev pkg-config
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xcd-deb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -6,10 +6,10 @@
 #	scripts/install-deps.sh PACKAGE...	those (make bench, system-test)
 set -eu
 
-packages="gcc make pkg-config libxen-dev libjsmn-dev xen-utils-4.17
+packages="gcc make pkg-config libxen-dev libjsmn-dev libsystemd-dev xen-utils-4.17
 xenstore-utils qemu-system-x86 qemu-utils jq util-linux clang
 libclang-rt-14-dev man-db groff-base shellcheck dpkg-dev debhelper
-fakeroot lintian nasm valgrind"
+fakeroot lintian nasm valgrind systemd bash-completion"
 [ $# -gt 0 ] && packages="$*"
 
 missing=

@@ -1,13 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Logging for xen-cdromd: a libxentoollog logger, either Xen's stdio one
- * or a small syslog one of our own (libxentoollog has none).
+ * (with the date, on a terminal or into a file), or a small one of our
+ * own that gives each line its priority: to syslog when detached, or,
+ * under systemd, to the journal's stream as sd-daemon(3) has it ("<4>"
+ * before a warning, no date: the journal keeps both).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -16,6 +22,7 @@ static xentoollog_logger *logger;
 struct syslog_logger {
 	xentoollog_logger vtable;
 	xentoollog_level min_level;
+	bool journal;		/* "<N>" lines on stderr, else syslog(3) */
 };
 
 static int
@@ -54,7 +61,13 @@ syslog_vmessage(xentoollog_logger *l, xentoollog_level level, int errnoval,
 	if (level < sl->min_level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (errnoval >= 0)
+	if (sl->journal) {
+		/* One write per line, so that lines never interleave. */
+		fprintf(stderr, "<%d>%s: %s%s%s\n", syslog_priority(level),
+		    xtl_level_to_string(level), msg, errnoval >= 0 ? ": " : "",
+		    errnoval >= 0 ? strerror(errnoval) : "");
+		fflush(stderr);
+	} else if (errnoval >= 0)
 		syslog(syslog_priority(level), "%s: %s", msg, strerror(errnoval));
 	else
 		syslog(syslog_priority(level), "%s", msg);
@@ -63,12 +76,13 @@ syslog_vmessage(xentoollog_logger *l, xentoollog_level level, int errnoval,
 static void
 syslog_destroy(xentoollog_logger *l)
 {
-	closelog();
+	if (!((struct syslog_logger *)l)->journal)
+		closelog();
 	free(l);
 }
 
 static xentoollog_logger *
-syslog_logger_new(xentoollog_level min_level)
+syslog_logger_new(xentoollog_level min_level, bool journal)
 {
 	struct syslog_logger *sl;
 
@@ -77,19 +91,41 @@ syslog_logger_new(xentoollog_level min_level)
 	sl->vtable.vmessage = syslog_vmessage;
 	sl->vtable.destroy = syslog_destroy;
 	sl->min_level = min_level;
-	openlog("xen-cdromd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	sl->journal = journal;
+	if (!journal)
+		openlog("xen-cdromd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	return &sl->vtable;
+}
+
+/*
+ * Is stderr the journal's stream?  systemd says which one it connected
+ * in JOURNAL_STREAM ("DEVICE:INODE"); a stderr redirected elsewhere
+ * since (a shell started from the unit) is not.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }
 
 int
 log_init(bool foreground, xentoollog_level level)
 {
-	if (foreground)
+	if (foreground && stderr_is_journal())
+		logger = syslog_logger_new(level, true);
+	else if (foreground)
 		logger = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr,
 		    level, XTL_STDIOSTREAM_SHOW_DATE |
 		    XTL_STDIOSTREAM_HIDE_PROGRESS);
 	else
-		logger = syslog_logger_new(level);
+		logger = syslog_logger_new(level, false);
 	return logger == NULL ? -1 : 0;
 }
 
@@ -122,6 +158,9 @@ log_v(xentoollog_level level, int errnoval, const char *fmt, va_list ap)
 {
 	if (logger == NULL) {
 		/* Before log_init (argument errors): plain stderr. */
+		if (stderr_is_journal())
+			fprintf(stderr, "<%d>%s: ", syslog_priority(level),
+			    xtl_level_to_string(level));
 		vfprintf(stderr, fmt, ap);
 		if (errnoval >= 0)
 			fprintf(stderr, ": %s", strerror(errnoval));

@@ -1,6 +1,7 @@
 /*
  * The daemon's log, through libxentoollog like every Xen tool: stderr in
- * the foreground, syslog otherwise.  Messages about a drive name it
+ * the foreground (the journal's "<N>" lines under systemd), syslog
+ * otherwise.  Messages about a drive name it
  * ("dom 3 hdc: ..."), so that one line says what it is about.
  */
 #ifndef WATCHER_LOG_H

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "cdromd.h"
+#include "dirs.h"
 #include "domain.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 #include "store.h"
 
 #define DEFAULT_CONFIG "/etc/xen/xen-cdromd.conf"
@@ -104,11 +106,15 @@ on_signal(int signo)
 static void
 on_watch(const char *path, const char *token)
 {
-	if (strcmp(token, "@introduceDomain") == 0)
+	if (strcmp(token, "@introduceDomain") == 0) {
 		domains_scan();
+		/* The first firing is the initial scan. */
+		notify_after_scan();
+	}
 	else if (strcmp(token, "@releaseDomain") == 0)
 		domains_reap();
-	else if (!domain_watch_event(path, token))
+	else if (!domain_watch_event(path, token) &&
+	    !notify_watch_event(path, token))
 		log_debug("stray watch event %s (%s)", path, token);
 }
 
@@ -170,7 +176,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (read_config(config, named_config) == -1)
+	if (read_config(config, named_config) == -1 ||
+	    allowed_dirs_check(&opts.cfg) == -1)
 		return 1;
 	if (!foreground && daemon(0, 0) == -1) {
 		fprintf(stderr, "xen-cdromd: daemon: %s\n", strerror(errno));
@@ -196,6 +203,7 @@ main(int argc, char **argv)
 	    opts.cfg.force_eject ? "yes" : "no", opts.cfg.n_allowed_dirs);
 
 	rc = loop_run();
+	notify_stopping();
 
 	domains_free();
 	store_close();

@@ -215,15 +215,15 @@ static const struct {
 	{ "step-timeout = 5\nstep-timeout = 6",
 	    "t.conf:2: step-timeout is given more than once" },
 	{ "allowed-dir = srv/iso", "t.conf:1: allowed-dir \"srv/iso\": "
-	    "target is not an absolute path" },
+	    "is not an absolute path" },
 	{ "allowed-dir = /srv/../etc", "t.conf:1: allowed-dir "
-	    "\"/srv/../etc\": target has a \".\" or \"..\" component" },
+	    "\"/srv/../etc\": has a \".\" or \"..\" component" },
 	{ "allowed-dir = /srv//iso", "t.conf:1: allowed-dir \"/srv//iso\": "
-	    "target has an empty path component" },
+	    "has an empty path component" },
 	{ "allowed-dir = //", "t.conf:1: allowed-dir \"//\": "
-	    "target ends in \"/\"" },
+	    "ends in \"/\"" },
 	{ "allowed-dir = /srv/\x1b[2J", "t.conf:1: allowed-dir "
-	    "\"/srv/?[2J\": target contains a control character" },
+	    "\"/srv/?[2J\": contains a control character" },
 	{ "# fine\n  guest-eject : yes", "t.conf:2: expected \"key = value\", "
 	    "not \"guest-eject : yes\"" },
 	{ "Guest-Eject = yes", "t.conf:1: unknown key \"Guest-Eject\"" },
@@ -235,11 +235,11 @@ static const struct {
 	    "\"DEVICE DOMAIN VDEV\", not \"/dev/sr0 3 hdc extra\"" },
 	{ "follow =", "t.conf:1: follow has an empty value" },
 	{ "follow = sr0 3 hdc", "t.conf:1: follow device \"sr0\": "
-	    "target is not an absolute path" },
+	    "is not an absolute path" },
 	{ "follow = /dev/../sr0 3 hdc", "t.conf:1: follow device "
-	    "\"/dev/../sr0\": target has a \".\" or \"..\" component" },
+	    "\"/dev/../sr0\": has a \".\" or \"..\" component" },
 	{ "follow = /dev/sr0/ 3 hdc", "t.conf:1: follow device \"/dev/sr0/\": "
-	    "target ends in \"/\"" },
+	    "ends in \"/\"" },
 	{ "follow = /dev/sr0 32752 hdc", "t.conf:1: follow domain \"32752\": "
 	    "not a domain id (0 to 32751)" },
 	{ "follow = /dev/sr0 03 hdc", "t.conf:1: follow domain \"03\": "
