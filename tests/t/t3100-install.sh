@@ -1,8 +1,10 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # make install, and what it installs: exactly the expected files with the
 # right modes, man pages that man(1) reads without a warning, a unit that
-# starts the installed daemon, and the guest helper, which, run inside a
+# starts the installed daemon and that systemd-analyze verify accepts, the
+# shipped configuration (never over a real one), and the guest helper, which, run inside a
 # guest through the guest's own ring, ejects the guest's CD when the host
 # allows it and says clearly that it may not when the host does not.
 
@@ -47,11 +49,17 @@ installed() {
 test_expect_success 'make install DESTDIR PREFIX=/usr installs exactly the expected files' '
 	install_into "$ROOT" /usr &&
 	cat >want <<-EOF &&
+	644 ./etc/xen/xen-cdromd.conf
 	644 ./etc/xen/xen-cdromd.conf.example
 	644 ./lib/systemd/system/xen-cdromd.service
 	644 ./lib/udev/rules.d/60-xen-cdromd.rules
 	755 ./etc/xen/scripts/xen-cdromd-udev
+	644 ./usr/lib/tmpfiles.d/xen-cdromd.conf
+	644 ./usr/share/bash-completion/completions/xen-cdrom
+	644 ./usr/share/doc/xen-cdromd/README.md
+	644 ./usr/share/doc/xen-cdromd/protocol.md
 	644 ./usr/share/man/man1/xen-cdrom.1
+	644 ./usr/share/man/man1/xen-cdrom-guest-eject.1
 	644 ./usr/share/man/man5/xen-cdromd.conf.5
 	644 ./usr/share/man/man8/xen-cdromd.8
 	755 ./usr/bin/xen-cdrom
@@ -69,6 +77,46 @@ test_expect_success 'the installed unit starts the installed daemon' '
 	expect_eq "ExecStart=/usr/sbin/xen-cdromd --foreground" \
 	    "$(grep ^ExecStart= "$ROOT/lib/systemd/system/xen-cdromd.service")" \
 	    ExecStart
+'
+
+# verify_unit ROOT UNIT: systemd-analyze verify of UNIT as installed
+# under the staging root ROOT: its program and man pages are looked up
+# there, as they would be at / once installed.
+verify_unit() {
+	command -v systemd-analyze >/dev/null ||
+		{ echo "systemd-analyze (systemd) is not installed"; return 1; }
+	sed "s|^ExecStart=/|ExecStart=$1/|" "$2" >"$HOSTDIR/xen-cdromd.service" ||
+		return 1
+	if ! MANPATH=$(dirname "$(find "$1" -name man8 -type d)") \
+	    systemd-analyze verify "$HOSTDIR/xen-cdromd.service" >verify.out 2>&1
+	then
+		echo "systemd-analyze verify failed:"; cat verify.out; return 1
+	fi
+	[ ! -s verify.out ] || { echo "systemd-analyze verify said:"; cat verify.out; return 1; }
+}
+
+test_expect_success 'systemd-analyze verify accepts the installed unit' '
+	verify_unit "$ROOT" "$ROOT/lib/systemd/system/xen-cdromd.service"
+'
+
+test_expect_success 'the unit fits every Xen host: no Requires, wants and follows each xenstored unit, only on a dom0' '
+	u=$ROOT/lib/systemd/system/xen-cdromd.service &&
+	! grep -q "^Requires=" "$u" &&
+	grep -qx "Wants=xenstored.service xen-init-dom0.service xen.service" "$u" &&
+	grep -qx "After=xenstored.service xen-init-dom0.service xen.service" "$u" &&
+	grep -qx "ConditionPathExists=/proc/xen/capabilities" "$u" &&
+	grep -qx "Type=notify" "$u"
+'
+
+test_expect_success 'the shipped configuration allows the directories the package makes' '
+	expect_eq "/srv/iso /var/lib/xen-cdromd/images" \
+	    "$(sed -n "s/^allowed-dir = //p" "$ROOT/etc/xen/xen-cdromd.conf" | sort | tr "\n" " " | sed "s/ \$//")" \
+	    "allowed-dir lines" &&
+	grep -qx "d /srv/iso 0755 root root -" "$ROOT/usr/lib/tmpfiles.d/xen-cdromd.conf" &&
+	grep -qx "d /var/lib/xen-cdromd/images 0755 root root -" \
+	    "$ROOT/usr/lib/tmpfiles.d/xen-cdromd.conf" &&
+	"$ROOT/usr/sbin/xen-cdromd" --config "$ROOT/etc/xen/xen-cdromd.conf" \
+	    --version >/dev/null
 '
 
 test_expect_success 'make install again keeps a real xen-cdromd.conf' '
@@ -91,7 +139,9 @@ test_expect_success 'with PREFIX=/usr/local the unit lives and points under it' 
 	test -f "$HOSTDIR/root-local/usr/local/share/man/man8/xen-cdromd.8" &&
 	test -f "$HOSTDIR/root-local/usr/local/lib/udev/rules.d/60-xen-cdromd.rules" &&
 	test -x "$HOSTDIR/root-local/etc/xen/scripts/xen-cdromd-udev" &&
-	test -f "$HOSTDIR/root-local/etc/xen/xen-cdromd.conf.example"
+	test -f "$HOSTDIR/root-local/etc/xen/xen-cdromd.conf.example" &&
+	test -f "$HOSTDIR/root-local/usr/local/share/bash-completion/completions/xen-cdrom" &&
+	verify_unit "$HOSTDIR/root-local" "$unit"
 '
 
 test_expect_success 'the man pages pass man --warnings with no output' '
@@ -115,7 +165,6 @@ fi
 test_expect_success 'the guest helper: --help, and a usage error is status 2' '
 	guest_helper_rc 0 --help &&
 	grep -q "^usage: xen-cdrom-guest-eject" out &&
-	guest_helper_rc 2 &&
 	guest_helper_rc 2 ../x &&
 	guest_helper_rc 2 --timeout 0 hdc &&
 	grep -q "^usage: " err
@@ -138,6 +187,40 @@ test_expect_success 'the guest helper, run by the guest, empties the drive' '
 test_expect_success 'the guest helper on a drive the guest does not have: status 4' '
 	guest_helper_rc 4 hdd &&
 	grep -q "no CD-ROM drive hdd" err
+'
+
+# fake_sysfs DIR ATA TARGET: a sysfs in DIR where the guest's sr0 is the
+# drive TARGET of libata's port ATA, as Linux shows an emulated IDE CD.
+fake_sysfs() {
+	local dev=devices/pci0000:00/0000:00:01.1/ata$2/host$(($2 - 1))/target$(($2 - 1)):0:$3/$(($2 - 1)):0:$3:0
+	mkdir -p "$1/$dev" "$1/block/sr0" &&
+	ln -sfn "../../$dev" "$1/block/sr0/device"
+}
+
+test_expect_success 'the guest helper takes /dev/sr0 and sr0, mapped through sysfs' '
+	request 3 hdc "$A" && wait_done 3 hdc "$A" &&
+	fake_sysfs "$HOSTDIR/sys" 2 0 &&
+	export XCD_SYSFS=$HOSTDIR/sys &&
+	guest_helper_rc 0 --timeout 20 /dev/sr0 &&
+	drive_is 3 hdc done "" &&
+	request 3 hdc "$A" && wait_done 3 hdc "$A" &&
+	guest_helper_rc 0 --timeout 20 sr0 &&
+	drive_is 3 hdc done ""
+'
+
+test_expect_success 'the guest helper with one drive needs no argument' '
+	request 3 hdc "$A" && wait_done 3 hdc "$A" &&
+	guest_helper_rc 0 --timeout 20 &&
+	drive_is 3 hdc done "" &&
+	expect_medium 3 hdc ""
+'
+
+test_expect_success 'an sr0 sysfs puts elsewhere, with one drive: that drive' '
+	request 3 hdc "$A" && wait_done 3 hdc "$A" &&
+	fake_sysfs "$HOSTDIR/sys2" 1 1 &&
+	export XCD_SYSFS=$HOSTDIR/sys2 &&
+	guest_helper_rc 0 --timeout 20 sr0 &&
+	drive_is 3 hdc done ""
 '
 
 test_expect_success 'with guest-eject = no the helper says so and the medium stays' '
