@@ -1,11 +1,14 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The Debian package: scripts/build-deb.sh builds it from a copy of the
-# tree, leaving the checkout as it was; lintian finds no error in it; it
-# holds what make install installs; its programs run once unpacked; it
-# depends on the Xen libraries and xenstore-utils; it enables and starts
-# the daemon's unit on install; and it keeps the example configuration
-# as a conffile.  Skipped only if dpkg-buildpackage cannot be installed.
+# tree, leaving the checkout as it was; lintian finds no error and no
+# warning in it; it holds what make install installs (the README and the
+# protocol in /usr/share/doc/xen-cdromd, the guest helper's man page,
+# bash completion); its programs run once unpacked; it depends on the Xen
+# libraries and xenstore-utils; it enables and starts the daemon's unit
+# on install and makes the shipped allowed-dirs; and it keeps the
+# configuration and its example as conffiles.  Skipped only if dpkg-buildpackage cannot be installed.
 
 # shellcheck disable=SC2016 # test code is evaluated when it runs
 # shellcheck disable=SC1091 source=tests/t/lib.sh
@@ -59,9 +62,9 @@ test_expect_success 'scripts/build-deb.sh builds the package, leaving the tree a
 	diff -u before after
 '
 
-test_expect_success 'lintian reports no error' '
+test_expect_success 'lintian reports no error and no warning' '
 	[ -f "$OUT/lintian.txt" ] &&
-	if grep "^E: " "$OUT/lintian.txt"; then
+	if grep -E "^(E|W): " "$OUT/lintian.txt"; then
 		echo "--- lintian:"; cat "$OUT/lintian.txt"; false
 	fi
 '
@@ -70,10 +73,17 @@ test_expect_success 'the package holds the programs, man pages, unit and example
 	d=$(deb) &&
 	dpkg-deb -c "$d" | awk "{ print \$6 }" | sort >contents &&
 	cat >want <<-EOF &&
+	./etc/xen/xen-cdromd.conf
 	./etc/xen/xen-cdromd.conf.example
 	./lib/systemd/system/xen-cdromd.service
 	./usr/bin/xen-cdrom
+	./usr/lib/tmpfiles.d/xen-cdromd.conf
 	./usr/sbin/xen-cdromd
+	./usr/share/bash-completion/completions/xen-cdrom
+	./usr/share/doc/xen-cdromd/README.md.gz
+	./usr/share/doc/xen-cdromd/copyright
+	./usr/share/doc/xen-cdromd/protocol.md.gz
+	./usr/share/man/man1/xen-cdrom-guest-eject.1.gz
 	./usr/share/man/man1/xen-cdrom.1.gz
 	./usr/share/man/man5/xen-cdromd.conf.5.gz
 	./usr/share/man/man8/xen-cdromd.8.gz
@@ -114,9 +124,20 @@ test_expect_success 'installing the package enables and starts the unit' '
 	grep -q "deb-systemd-invoke .* .xen-cdromd.service." ctl/postinst
 '
 
-test_expect_success 'the example config is a conffile' '
+test_expect_success 'the configuration and its example are conffiles' '
 	rm -rf ctl && dpkg-deb -e "$(deb)" ctl &&
+	grep -qx /etc/xen/xen-cdromd.conf ctl/conffiles &&
 	grep -qx /etc/xen/xen-cdromd.conf.example ctl/conffiles
+'
+
+test_expect_success 'installing the package makes the allowed-dirs (systemd-tmpfiles)' '
+	rm -rf ctl && dpkg-deb -e "$(deb)" ctl &&
+	grep -q "systemd-tmpfiles .*--create xen-cdromd.conf" ctl/postinst
+'
+
+test_expect_success 'debian/copyright is the DEP-5 one, LGPL-2.1-only' '
+	rm -rf "$ROOT" && mkdir "$ROOT" && dpkg-deb -x "$(deb)" "$ROOT" &&
+	cmp "$REPO/debian/copyright" "$ROOT/usr/share/doc/xen-cdromd/copyright"
 '
 
 test_done
