@@ -1,11 +1,13 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # make demo: brings up the embedded test host (a real xenstored, a guest
 # whose CD drive is emulated by a real QEMU in dom0, and a guest whose
 # QEMU runs in a simulated Linux stub domain), starts xen-cdromd, and
 # changes both CDs live while you watch the daemon's steps; the first is
-# then ejected as the guest's own tools would.  Everything is torn down
-# at the end.
+# then ejected as the guest's own tools would.  On a terminal the host
+# then stays up, and $BUILD/demo.env (". build/demo.env" in another
+# shell) points xen-cdrom at it; everything is torn down at the end.
 #
 #	tests/demo.sh [BUILD]
 
@@ -52,7 +54,8 @@ until_settled() {
 	show_new_log
 }
 
-trap host_stop EXIT
+ENVFILE=$BUILD/demo.env
+trap 'rm -f "$ENVFILE"; host_stop' EXIT
 say "Starting the embedded host: xenstored 4.17 under the shim"
 # shellcheck disable=SC2119 # no directory: a new temporary one
 host_start || fail "the test host did not start"
@@ -113,14 +116,36 @@ echo "QEMU's drive:           $(qemu_block 2 hdc | jq -r .inserted.file)" \
 echo "hotplug script calls:"
 hotplug_calls | sed 's/^/  /'
 
+# write_env: the environment another shell needs to reach this host.
+write_env() {
+	local root
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	{
+		echo "# make demo's host: . $ENVFILE"
+		printf 'export XENSTORED_PATH=%q\n' "$XENSTORED_PATH"
+		printf 'export XEN_LIB_DIR=%q\n' "$XEN_LIB_DIR"
+		# shellcheck disable=SC2016 # expanded by the shell that sources it
+		printf 'PATH=%q:$PATH\n' "$BUILD"
+		# shellcheck disable=SC2016 # likewise
+		printf '[ -n "${BASH_VERSION:-}" ] && . %q\n' \
+		    "$root/completion/xen-cdrom.bash"
+	} >"$ENVFILE"
+}
+
 # On a terminal the host stays up, so that xen-cdrom can be tried on it.
 if [ -t 0 ] && [ -t 1 ]; then
+	write_env
 	say "The host stays up until you press Enter. Try, in another terminal:"
-	echo "  export XENSTORED_PATH=$XENSTORED_PATH"
-	echo "  $BUILD/xen-cdrom status"
-	echo "  $BUILD/xen-cdrom insert 1 hdc $DEMO/installer.iso"
-	echo "  $BUILD/xen-cdrom eject guest2 hdc"
+	echo "  . $ENVFILE     # XENSTORED_PATH, xen-cdrom on PATH, completion"
+	echo "  xen-cdrom status"
+	echo "  xen-cdrom insert 1 hdc $DEMO/installer.iso"
+	echo "  xen-cdrom eject guest2 hdc --verbose"
 	read -r _
+	# What the daemon did meanwhile was shown by xen-cdrom: not again.
+	log_shown=$(wc -l <"$HOSTDIR/log/cdromd.log")
+else
+	say "Not on a terminal: the host is torn down at once" \
+	    "(on a terminal it stays up to try xen-cdrom on)"
 fi
 
 say "Done; tearing the host down"
