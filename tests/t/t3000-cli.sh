@@ -202,7 +202,7 @@ test_expect_success 'an eject says that it attaches the empty drive' '
 	cli_rc 0 insert 3 hdc "$A"
 '
 
-test_expect_success 'a wait for libxl'\''s lock names the holder' '
+test_expect_success 'a wait for libxl'\''s lock names the holder, in the CLI and the log' '
 	uuid=$(xenstore-read /local/domain/3/vm) &&
 	lock=$XEN_LIB_DIR/userdata-l.3.${uuid##*/}.libxl-device-changes-lock &&
 	rm -f locked release &&
@@ -216,7 +216,9 @@ test_expect_success 'a wait for libxl'\''s lock names the holder' '
 	wait_for "[ -s rc ]" 60 &&
 	expect_eq 0 "$(cat rc)" "exit status" &&
 	grep -q "^dom 3 hdc: waiting for libxl.s device lock of dom 3 (held by pid $(cat holder), flock)$" err || {
-		echo "--- stderr:"; cat err; echo "--- holder: $(cat holder)"; false; }
+		echo "--- stderr:"; cat err; echo "--- holder: $(cat holder)"; false; } &&
+	grep -q "xen-cdromd: info: waiting for libxl.s device lock of dom 3 (held by pid $(cat holder))$" \
+	    "$HOSTDIR/log/cdromd.log"
 '
 
 test_expect_success '--no-wait returns at once and the change completes' '
