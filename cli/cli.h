@@ -14,6 +14,7 @@
 
 #include <xenstore.h>
 
+#include "domid.h"
 #include "paths.h"
 #include "request.h"
 #include "vdev.h"
@@ -44,8 +45,6 @@ enum exit_code {
 /* Where the daemon says it is alive (protocol 1.1). */
 #define DAEMON_DIR "/local/domain/0/xen-cdromd"
 #define REQUEST_ID_MAX 64
-/* Domain ids from DOMID_FIRST_RESERVED (0x7ff0) up are not domains. */
-#define DOMID_MAX 0x7fef
 
 struct options {
 	const char *format;	/* --format, NULL: raw */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "xs.h"
 #include "number.h"
 #include "proclocks.h"
 
@@ -51,21 +52,11 @@ store_close(void)
 int
 store_read(xs_transaction_t t, const char *path, char *buf, size_t len)
 {
-	unsigned int n;
-	char *v;
-
 	buf[0] = '\0';
-	if ((v = xs_read(cli_xs, t, path, &n)) == NULL)
-		return errno == ENOENT ? 0 : -1;
-	if (n >= len) {
-		free(v);
-		errno = E2BIG;
-		return -1;
-	}
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	free(v);
-	return 1;
+	if (xs_read_bounded(cli_xs, t, path, buf, len))
+		return 1;
+	buf[0] = '\0';
+	return errno == ENOENT ? 0 : -1;
 }
 
 /* Says what failed, with errno; returns the exit code for it. */
@@ -125,24 +116,31 @@ nodes_read(xs_transaction_t t, const struct drive_ref *d,
  * that state and error (which the daemon writes together) are seen
  * together, never an old state beside a new error.
  */
+struct snapshot {
+	const struct drive_ref *d;
+	struct drive_nodes *n;
+	int rc;
+};
+
+static int
+snapshot_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
+{
+	struct snapshot *s = ctx;
+
+	(void)h;
+	if ((s->rc = nodes_read(t, s->d, s->n)) == -1)
+		return -1;
+	return XS_TX_COMMIT;
+}
+
 int
 nodes_snapshot(const struct drive_ref *d, struct drive_nodes *n)
 {
-	xs_transaction_t t;
-	int rc;
+	struct snapshot s = { d, n, 0 };
 
-	for (;;) {
-		if ((t = xs_transaction_start(cli_xs)) == XBT_NULL)
-			return -1;
-		if ((rc = nodes_read(t, d, n)) == -1) {
-			xs_transaction_end(cli_xs, t, true);
-			return -1;
-		}
-		if (xs_transaction_end(cli_xs, t, false))
-			return rc;
-		if (errno != EAGAIN)
-			return -1;
-	}
+	if (xs_tx_run(cli_xs, snapshot_body, &s) == -1)
+		return -1;
+	return s.rc;
 }
 
 /* --- naming domains and drives ----------------------------------------- */
@@ -419,45 +417,51 @@ devlock_holder(int domid)
 
 /* --- writing a request ------------------------------------------------- */
 
+struct request {
+	const struct drive_ref *d;
+	const char *target, *format, *request_id;
+	struct drive_nodes *before;
+	bool gone;
+};
+
+static int
+request_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
+{
+	struct request *r = ctx;
+	const struct drive_ref *d = r->d;
+	const char *leaf[] = { "target", "format", "request-id" };
+	const char *value[] = { r->target, r->format, r->request_id };
+	char path[XS_PATH_MAX];
+	size_t i;
+	int rc;
+
+	if ((rc = nodes_read(t, d, r->before)) != 1) {
+		r->gone = rc == 0;
+		return rc == 0 ? XS_TX_NOTHING : -1;
+	}
+	for (i = 0; i < 3; i++)
+		if (path_request_node(path, d->domid, d->vdev, leaf[i]) == -1 ||
+		    !xs_write(h, t, path, value[i], strlen(value[i])))
+			return -1;
+	return XS_TX_COMMIT;
+}
+
 /*
  * Writes (target, format, request-id) in one transaction that also
- * reads the drive's nodes into before, retrying on EAGAIN.  A daemon
- * older than protocol 1.1 ignores request-id.
+ * reads the drive's nodes into before.  A daemon older than protocol
+ * 1.1 ignores request-id.
  */
 int
 request_write(const struct drive_ref *d, const char *target,
     const char *format, const char *request_id, struct drive_nodes *before)
 {
-	char path[XS_PATH_MAX];
-	xs_transaction_t t;
-	int rc;
+	struct request r = { d, target, format, request_id, before, false };
 
-	for (;;) {
-		if ((t = xs_transaction_start(cli_xs)) == XBT_NULL)
-			return store_failed("starting a transaction");
-		if ((rc = nodes_read(t, d, before)) != 1) {
-			xs_transaction_end(cli_xs, t, true);
-			if (rc == -1)
-				return store_failed("reading the drive");
-			warnx_("dom %d %s: the drive is gone", d->domid,
-			    d->vdev);
-			return EXIT_NOTFOUND;
-		}
-		if (path_request_node(path, d->domid, d->vdev, "target") ||
-		    !xs_write(cli_xs, t, path, target, strlen(target)) ||
-		    path_request_node(path, d->domid, d->vdev, "format") ||
-		    !xs_write(cli_xs, t, path, format, strlen(format)) ||
-		    path_request_node(path, d->domid, d->vdev, "request-id") ||
-		    !xs_write(cli_xs, t, path, request_id,
-		    strlen(request_id))) {
-			rc = errno;
-			xs_transaction_end(cli_xs, t, true);
-			errno = rc;
-			return store_failed("writing the request");
-		}
-		if (xs_transaction_end(cli_xs, t, false))
-			return EXIT_DONE;
-		if (errno != EAGAIN)
-			return store_failed("committing the request");
+	if (xs_tx_run(cli_xs, request_body, &r) == -1)
+		return store_failed("writing the request");
+	if (r.gone) {
+		warnx_("dom %d %s: the drive is gone", d->domid, d->vdev);
+		return EXIT_NOTFOUND;
 	}
+	return EXIT_DONE;
 }
