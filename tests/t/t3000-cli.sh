@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # xen-cdrom, the command-line client: it writes requests and reads the
 # daemon's answers through xenstore, waits for the end of a change, and
