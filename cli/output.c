@@ -156,12 +156,11 @@ void
 progress_done(const struct drive_ref *d, const char *medium,
     const struct options *o)
 {
-	if (!progress_tty && !o->verbose)
-		return;
-	progress_end();
-	fprintf(stderr, "dom %d %s: done, %s\n", d->domid, d->vdev,
+	char line[REQUEST_VALUE_MAX + 16];
+
+	snprintf(line, sizeof(line), "done, %s",
 	    medium[0] != '\0' ? medium : "empty");
-	fflush(stderr);
+	progress_note(d, line, o);
 }
 
 void

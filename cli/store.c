@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "xs.h"
 #include "number.h"
 #include "proclocks.h"
-#include "xs.h"
 
 struct xs_handle *cli_xs;
 
@@ -52,6 +52,7 @@ store_close(void)
 int
 store_read(xs_transaction_t t, const char *path, char *buf, size_t len)
 {
+	buf[0] = '\0';
 	if (xs_read_bounded(cli_xs, t, path, buf, len))
 		return 1;
 	buf[0] = '\0';
@@ -122,21 +123,24 @@ struct snapshot {
 };
 
 static int
-snapshot_read(struct xs_handle *h, xs_transaction_t t, void *ctx)
+snapshot_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
 {
-	struct snapshot *sn = ctx;
+	struct snapshot *s = ctx;
 
 	(void)h;
-	return (sn->rc = nodes_read(t, sn->d, sn->n)) == -1 ? -1 :
-	    XS_TX_COMMIT;
+	if ((s->rc = nodes_read(t, s->d, s->n)) == -1)
+		return -1;
+	return XS_TX_COMMIT;
 }
 
 int
 nodes_snapshot(const struct drive_ref *d, struct drive_nodes *n)
 {
-	struct snapshot sn = { d, n, 0 };
+	struct snapshot s = { d, n, 0 };
 
-	return xs_tx_run(cli_xs, snapshot_read, &sn) == -1 ? -1 : sn.rc;
+	if (xs_tx_run(cli_xs, snapshot_body, &s) == -1)
+		return -1;
+	return s.rc;
 }
 
 /* --- naming domains and drives ----------------------------------------- */
@@ -413,7 +417,7 @@ devlock_holder(int domid)
 
 /* --- writing a request ------------------------------------------------- */
 
-struct request_tx {
+struct request {
 	const struct drive_ref *d;
 	const char *target, *format, *request_id;
 	struct drive_nodes *before;
@@ -421,44 +425,43 @@ struct request_tx {
 };
 
 static int
-request_put(struct xs_handle *h, xs_transaction_t t, void *ctx)
+request_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
 {
-	struct request_tx *rq = ctx;
-	const struct drive_ref *d = rq->d;
-	const char *leaves[] = { "target", "format", "request-id" };
-	const char *values[] = { rq->target, rq->format, rq->request_id };
+	struct request *r = ctx;
+	const struct drive_ref *d = r->d;
+	const char *leaf[] = { "target", "format", "request-id" };
+	const char *value[] = { r->target, r->format, r->request_id };
 	char path[XS_PATH_MAX];
 	size_t i;
 	int rc;
 
-	if ((rc = nodes_read(t, d, rq->before)) != 1) {
-		rq->gone = rc == 0;
+	if ((rc = nodes_read(t, d, r->before)) != 1) {
+		r->gone = rc == 0;
 		return rc == 0 ? XS_TX_NOTHING : -1;
 	}
 	for (i = 0; i < 3; i++)
-		if (path_request_node(path, d->domid, d->vdev, leaves[i]) ||
-		    !xs_write(h, t, path, values[i], strlen(values[i])))
+		if (path_request_node(path, d->domid, d->vdev, leaf[i]) == -1 ||
+		    !xs_write(h, t, path, value[i], strlen(value[i])))
 			return -1;
 	return XS_TX_COMMIT;
 }
 
 /*
  * Writes (target, format, request-id) in one transaction that also
- * reads the drive's nodes into before (xs_tx_run retries a conflict).
- * A daemon older than protocol 1.1 ignores request-id.
+ * reads the drive's nodes into before.  A daemon older than protocol
+ * 1.1 ignores request-id.
  */
 int
 request_write(const struct drive_ref *d, const char *target,
     const char *format, const char *request_id, struct drive_nodes *before)
 {
-	struct request_tx rq = { d, target, format, request_id, before,
-	    false };
+	struct request r = { d, target, format, request_id, before, false };
 
-	if (xs_tx_run(cli_xs, request_put, &rq) != -1 && !rq.gone)
-		return EXIT_DONE;
-	if (rq.gone) {
+	if (xs_tx_run(cli_xs, request_body, &r) == -1)
+		return store_failed("writing the request");
+	if (r.gone) {
 		warnx_("dom %d %s: the drive is gone", d->domid, d->vdev);
 		return EXIT_NOTFOUND;
 	}
-	return store_failed("writing the request");
+	return EXIT_DONE;
 }

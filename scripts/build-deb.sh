@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Builds the Debian package of xen-cdromd and checks it with lintian:
 #

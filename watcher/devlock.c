@@ -20,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@
 #include "log.h"
 #include "loop.h"
 #include "paths.h"
+#include "proclocks.h"
 #include "store.h"
 
 struct devlock {
@@ -93,6 +95,34 @@ devlock_finish(struct devlock *l, int result)
 
 static void devlock_child_done(void *ctx, pid_t pid, int status);
 
+/* Says whose lock the change waits for: /proc/locks names the holder. */
+static void
+holder_log(const struct devlock *l)
+{
+	char text[16384];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	long pid = -1;
+	int fd;
+
+	if (fstat(l->fd, &st) == 0 &&
+	    (fd = open("/proc/locks", O_RDONLY | O_CLOEXEC)) != -1) {
+		while (len < sizeof(text) &&
+		    (n = read(fd, text + len, sizeof(text) - len)) > 0)
+			len += (size_t)n;
+		close(fd);
+		pid = proc_locks_holder(text, len, major(st.st_dev),
+		    minor(st.st_dev), (unsigned long long)st.st_ino);
+	}
+	if (pid > 0)
+		log_info("waiting for libxl's device lock of dom %d (held by "
+		    "pid %ld)", l->domid, pid);
+	else
+		log_info("waiting for libxl's device lock of dom %d (%s)",
+		    l->domid, l->path);
+}
+
 static void
 devlock_try(struct devlock *l)
 {
@@ -119,7 +149,7 @@ devlock_try(struct devlock *l)
 		devlock_finish(l, errno);
 		return;
 	}
-	log_debug("%s is held; waiting for it", l->path);
+	holder_log(l);
 	fault_point("child start:", "the wait for %s", l->path);
 	parent = getpid();
 	if ((pid = fork()) == -1) {

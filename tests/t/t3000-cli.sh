@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # xen-cdrom, the command-line client: it writes requests and reads the
 # daemon's answers through xenstore, waits for the end of a change, and
@@ -208,7 +209,7 @@ test_expect_success 'an eject says that it attaches the empty drive' '
 	cli_rc 0 insert 3 hdc "$A"
 '
 
-test_expect_success 'a wait for libxl'\''s lock names the holder' '
+test_expect_success 'a wait for libxl'\''s lock names the holder, in the CLI and the log' '
 	uuid=$(xenstore-read /local/domain/3/vm) &&
 	lock=$XEN_LIB_DIR/userdata-l.3.${uuid##*/}.libxl-device-changes-lock &&
 	rm -f locked release &&
@@ -222,7 +223,9 @@ test_expect_success 'a wait for libxl'\''s lock names the holder' '
 	wait_for "[ -s rc ]" 60 &&
 	expect_eq 0 "$(cat rc)" "exit status" &&
 	grep -q "^dom 3 hdc: waiting for libxl.s device lock of dom 3 (held by pid $(cat holder), flock)$" err || {
-		echo "--- stderr:"; cat err; echo "--- holder: $(cat holder)"; false; }
+		echo "--- stderr:"; cat err; echo "--- holder: $(cat holder)"; false; } &&
+	grep -q "xen-cdromd: info: waiting for libxl.s device lock of dom 3 (held by pid $(cat holder))$" \
+	    "$HOSTDIR/log/cdromd.log"
 '
 
 test_expect_success '--no-wait returns at once and the change completes' '

@@ -68,7 +68,7 @@ test_expect_success 'insert waits on events: at most 10 xenstore requests' '
 	l0=$(wc -l <"$TRACE") &&
 	"$CLI" insert 3 hdc "$B" &&
 	n=$(wait_requests "$l0") &&
-	echo "# requests of the wait: $n" >&3 &&
+	echo "$n" >"$HOSTDIR/n.insert" &&
 	expect_medium 3 hdc "$B" &&
 	[ "$n" -ge 1 ] && [ "$n" -le 10 ] || {
 		echo "$n requests:"; cat wait.requests; false; }
@@ -78,10 +78,13 @@ test_expect_success 'eject --verbose too, each state shown: at most 10' '
 	l0=$(wc -l <"$TRACE") &&
 	"$CLI" eject 3 hdc --verbose 2>err &&
 	n=$(wait_requests "$l0") &&
-	echo "# requests of a --verbose eject'\''s wait: $n" >&3 &&
+	echo "$n" >"$HOSTDIR/n.eject" &&
 	grep -qx "dom 3 hdc: detaching" err &&
 	[ "$n" -le 10 ] || { echo "$n requests:"; cat wait.requests; false; }
 '
+
+echo "# xenstore requests of the wait: insert $(cat "$HOSTDIR/n.insert" 2>/dev/null)," \
+    "eject --verbose $(cat "$HOSTDIR/n.eject" 2>/dev/null)"
 
 test_expect_success 'the daemon gone (its pid node left behind): not running, exit 4, the request stays' '
 	cdromd_stop &&
@@ -148,10 +151,13 @@ test_expect_success 'a 1.1 daemon answering done: exit 0, in at most 10 requests
 	wait_for "[ -s rc ]" &&
 	kill "$live" &&
 	n=$(wait_requests "$l0") &&
-	echo "# requests of the wait for a 1.1 answer: $n" >&3 &&
+	echo "$n" >"$HOSTDIR/n.answer" &&
 	expect_eq 0 "$(cat rc)" "exit status" &&
 	[ "$n" -le 10 ] || { echo "$n requests:"; cat wait.requests; false; }
 '
+
+echo "# xenstore requests of the wait for a 1.1 answer:" \
+    "$(cat "$HOSTDIR/n.answer" 2>/dev/null)"
 
 test_expect_success 'the daemon ends during the wait: said at once, exit 4' '
 	live=$(a_pid) &&

@@ -27,21 +27,21 @@ test_expect_success 'setup: three guests with a CD drive each' '
 '
 
 test_expect_success 'READY=1 comes once every drive is adopted' '
-	command -v socat >/dev/null || { echo "socat is not installed"; false; } &&
 	sock=$HOSTDIR/notify && rm -f "$sock" at-ready &&
-	{ socat -u "UNIX-RECV:$sock" SYSTEM:"head -n 1 >notify.msg; \
-	    for d in 3 4 5; do xenstore-read /local/domain/\$d/cdrom-request/hdc/state; \
-	    done >at-ready" & echo $! >"$HOSTDIR/socat.pid"; } &&
+	{ "$HOST_BIN/sd-listen" "$sock" notify.msg sh -c "for d in 3 4 5; do
+	    xenstore-read /local/domain/\$d/cdrom-request/hdc/state; done >at-ready" &
+	    echo $! >"$HOSTDIR/listen.pid"; } &&
 	wait_for "[ -S $HOSTDIR/notify ]" &&
 	NOTIFY_SOCKET=$sock cdromd_start &&
 	wait_for "[ -s at-ready ]" &&
 	expect_eq "done done done" "$(tr "\n" " " <at-ready | sed "s/ $//")" \
 	    "the drives'\'' states as READY=1 arrived" &&
-	grep -qx "READY=1" notify.msg
+	grep -qx "READY=1" notify.msg &&
+	grep -q "^STATUS=" notify.msg
 '
 
 test_expect_success 'the daemon stops, and the listener with it' '
-	kill "$(cat "$HOSTDIR/socat.pid")" 2>/dev/null;
+	kill "$(cat "$HOSTDIR/listen.pid")" 2>/dev/null;
 	cdromd_stop
 '
 
