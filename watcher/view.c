@@ -23,6 +23,8 @@
 /* The nodes a view keeps, each a bit of drive_view_stale()'s mask. */
 struct view_cache {
 	unsigned stale;
+	/* The commit that adopted the drive (store.h's stamps); 0: none. */
+	unsigned long adopted_seq;
 	bool has_target;
 	bool target_too_long;
 	bool format_bad;
@@ -69,6 +71,45 @@ drive_view_free(struct drive *d)
 	free(d->view->vbd_path);
 	free(d->view);
 	d->view = NULL;
+}
+
+void
+drive_view_adopted(struct drive *d, unsigned long seq)
+{
+	d->view->adopted_seq = seq;
+}
+
+bool
+drive_view_created(struct drive *d, const struct vbd_params *vbd,
+    unsigned long seq)
+{
+	struct view_cache *c = d->view;
+
+	if (!cache_set(&c->target, vbd->path) ||
+	    !cache_set(&c->medium, vbd->path) ||
+	    !cache_set(&c->vbd_path, vbd->path))
+		return false;
+	c->has_target = true;
+	c->target_too_long = c->format_bad = c->eject = false;
+	c->format = vbd->format;
+	c->has_state = true;
+	c->state = DRIVE_DONE;
+	c->vbd_present = vbd->present;
+	c->vbd_format = vbd->format;
+	c->adopted_seq = seq;
+	c->stale = 0;
+	return true;
+}
+
+/*
+ * Adoption's transaction read or wrote every node of the drive's
+ * request, and its first look comes after it: an event xenstored sent
+ * before that commit is one the first look needs no read for.
+ */
+bool
+drive_event_is_echo(const struct drive *d)
+{
+	return store_event_seq() <= d->view->adopted_seq;
 }
 
 void
@@ -173,11 +214,11 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		c->target_too_long = rc == -1;
 		if (!cache_set(&c->target, v->req.target))
 			return false;
-	}
 		c->format_bad = read_leaf(d, "format", buf, sizeof(buf)) == -1 ||
 		    format_parse(buf, &c->format) == -1;
 		c->eject = read_leaf(d, "eject", buf, sizeof(buf)) == 1 &&
 		    eject_requested(buf);
+	}
 	if (c->stale & VIEW_STATE)
 		c->has_state = read_leaf(d, "state", buf, 32) == 1 &&
 		    drive_state_parse(buf, &c->state) == 0;
