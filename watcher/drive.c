@@ -508,6 +508,8 @@ drive_update_soon(struct drive *d)
 void
 drive_request_event(struct drive *d, const char *leaf)
 {
+	if (drive_event_is_echo(d))
+		return;
 	if (leaf != NULL &&
 	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
 		d->rewritten = true;

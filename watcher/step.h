@@ -109,6 +109,15 @@ enum {
 bool drive_view_init(struct drive *d);
 void drive_view_free(struct drive *d);
 bool drive_view_read(struct drive *d, struct drive_view *v);
+/*
+ * Adoption committed (commit seq, store.h) with the request's nodes as
+ * they were; the view reads them all at its first look.  When adoption
+ * created them all itself, drive_view_created() takes what it wrote
+ * (what the vbd holds) and leaves nothing to read.
+ */
+void drive_view_adopted(struct drive *d, unsigned long seq);
+bool drive_view_created(struct drive *d, const struct vbd_params *vbd,
+    unsigned long seq);
 /* These nodes may have changed: read them at the next look. */
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */
