@@ -520,6 +520,8 @@ drive_request_event(struct drive *d, const char *leaf)
 void
 drive_params_event(struct drive *d)
 {
+	if (drive_params_event_is_echo(d))
+		return;
 	drive_view_stale(d, VIEW_PARAMS);
 	drive_update_soon(d);
 }

@@ -118,6 +118,14 @@ bool drive_view_read(struct drive *d, struct drive_view *v);
 void drive_view_adopted(struct drive *d, unsigned long seq);
 bool drive_view_created(struct drive *d, const struct vbd_params *vbd,
     unsigned long seq);
+/*
+ * The daemon's transaction (commit seq) wrote params into the vbd: the
+ * view takes them as a read would, and the events that commit's writes
+ * fire (drive_params_event_is_echo()) need no read.
+ */
+void drive_view_params_wrote(struct drive *d, const char *params,
+    unsigned long seq);
+bool drive_params_event_is_echo(const struct drive *d);
 /* These nodes may have changed: read them at the next look. */
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */

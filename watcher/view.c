@@ -25,6 +25,8 @@ struct view_cache {
 	unsigned stale;
 	/* The commit that adopted the drive (store.h's stamps); 0: none. */
 	unsigned long adopted_seq;
+	/* The commit that last wrote the vbd's params, the daemon's own. */
+	unsigned long params_seq;
 	bool has_target;
 	bool target_too_long;
 	bool format_bad;
@@ -110,6 +112,34 @@ bool
 drive_event_is_echo(const struct drive *d)
 {
 	return store_event_seq() <= d->view->adopted_seq;
+}
+
+void
+drive_view_params_wrote(struct drive *d, const char *params,
+    unsigned long seq)
+{
+	struct view_cache *c = d->view;
+	struct vbd_params vbd = { .present = true };
+
+	if (!d->ops->params_parse(d, params, &vbd) ||
+	    !cache_set(&c->vbd_path, vbd.path)) {
+		c->stale |= VIEW_PARAMS;
+		return;
+	}
+	c->vbd_present = true;
+	c->vbd_format = vbd.format;
+	c->params_seq = seq;
+	c->stale &= ~(unsigned)VIEW_PARAMS;
+}
+
+/*
+ * The daemon's transaction wrote the params last: an event sent before
+ * it committed is its own write's echo, or older than it.
+ */
+bool
+drive_params_event_is_echo(const struct drive *d)
+{
+	return store_event_seq() <= d->view->params_seq;
 }
 
 void
