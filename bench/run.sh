@@ -53,6 +53,7 @@ trap 'host_stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 started=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # shellcheck disable=SC2119 # a new temporary directory
 host_start >/dev/null || fail "the test host did not start"
 export XEN_LIB_DIR=$HOSTDIR/xenlib
@@ -100,16 +101,20 @@ samples() {
 }
 
 echo "series,ms" >"$OUT/samples.csv"
-echo "row,measure,figure,unit,comparison,comparison_figure,ratio,goal,goal_met" \
+echo "row,measure,figure,unit,comparison,comparison_figure,ratio,goal,goal_met,load" \
     >"$OUT/bench.csv"
 TABLE=$OUT/table.txt
 : >"$TABLE"
 
-# row ID MEASURE FIGURE UNIT COMPARISON CFIGURE RATIO GOAL MET
+# row ID MEASURE FIGURE UNIT COMPARISON CFIGURE RATIO GOAL MET: one row,
+# with the 1-minute load average as it is written (the machine's other
+# users inflate every figure: the ratios are what to read).
 row() {
-	echo "$1,\"$2\",$3,$4,\"$5\",$6,$7,\"$8\",$9" >>"$OUT/bench.csv"
-	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %s\n' \
-	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" >>"$TABLE"
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	echo "$1,\"$2\",$3,$4,\"$5\",$6,$7,\"$8\",$9,$load" >>"$OUT/bench.csv"
+	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %-4s %s\n' \
+	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$load" >>"$TABLE"
 }
 
 # met COND: "yes" or "NO" for an awk condition.
@@ -146,7 +151,14 @@ fi
 
 # --- P1: dom0 change, against the raw floor -------------------------------
 
+# qmp_sessions DOMID: the QMP sessions the daemon has opened for DOMID's
+# drives so far (its debug lines).
+qmp_sessions() {
+	grep -c "dom $1 [a-z]*: QMP session opened" "$HOSTDIR/log/cdromd.log"
+}
+
 note "P1: $N1 dom0 changes, interleaved with $N1 of the raw floor"
+s0=$(qmp_sessions 3)
 "$XB" changes "$N1" "$A" "$B" "daemon=/local/domain/3/cdrom-request/hdc" \
     "floor=$FLOOR" >"$OUT/p1.txt" || fail "P1"
 awk '$1 == "daemon" { print $2 }' "$OUT/p1.txt" >"$OUT/p1-daemon.us"
@@ -156,17 +168,24 @@ samples "P1 raw floor" "$OUT/p1-floor.us"
 p1d=$(stats "$OUT/p1-daemon.us") p1f=$(stats "$OUT/p1-floor.us")
 r=$(ratio "$(field 2 "$p1d")" "$(field 2 "$p1f")")
 row P1 "dom0 change, median (n=$(field 1 "$p1d"))" "$(field 2 "$p1d")" ms \
-    "raw floor, median" "$(field 2 "$p1f")" "$r" "<= 1.5x floor" \
-    "$(met "$r <= 1.5")"
+    "raw floor, median" "$(field 2 "$p1f")" "$r" "<= 1.3x floor" \
+    "$(met "$r <= 1.3")"
 r=$(ratio "$(field 3 "$p1d")" "$(field 3 "$p1f")")
 row P1 "dom0 change, p99" "$(field 3 "$p1d")" ms "raw floor, p99" \
-    "$(field 3 "$p1f")" "$r" "<= 1.5x floor" "$(met "$r <= 1.5")"
+    "$(field 3 "$p1f")" "$r" "<= 1.3x floor" "$(met "$r <= 1.3")"
+sess=$(awk -v a="$s0" -v b="$(qmp_sessions 3)" -v n="$N1" \
+    'BEGIN { printf "%.2f\n", (b - a) / n }')
+row P1 "  QMP sessions per change" "$sess" "" "raw floor" 1 \
+    "$(ratio "$sess" 1)" "" info
 
 # --- P2: stub-domain change: add-fd -> blockdev-change-medium -------------
 
 note "P2: $N2 stub-domain changes by the daemon"
+s0=$(qmp_sessions 5)
 "$XB" changes "$N2" "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
     >"$OUT/p2-changes.txt" || fail "P2: daemon changes"
+p2sess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
+    'BEGIN { printf "%.2f\n", (b - a) / n }')
 # Pairs each change-medium the daemon sent with the stub's add-fd before it.
 {
 	sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p' \
@@ -284,7 +303,7 @@ tail -n +"$((l0 + 1))" "$HOSTDIR/log/xenstored.trace" |
     >"$OUT/requests.txt"
 reqs=$(sed -n 's/.*total=//p' "$OUT/requests.txt")
 row P1 "  xenstore requests per change" "$reqs" req "raw floor" 33 \
-    "$(ratio "$reqs" 33)" "" info
+    "$(ratio "$reqs" 33)" "<= 50" "$(met "$reqs <= 50")"
 "$XB" control log off || fail "xenstored trace off"
 
 cdromd_stop || fail "the daemon did not stop cleanly"
@@ -330,10 +349,14 @@ row P2 "stub add-fd -> change, median (n=$(field 1 "$p2d"))" \
     "$(field 2 "$p2d")" ms "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
     "$(ratio "$(field 2 "$p2l")" "$(field 2 "$p2d")")x" "<= 2 ms" \
     "$(met "$(field 2 "$p2d") <= 2")"
+row P2 "stub add-fd -> change, median" "$(field 2 "$p2d")" ms \
+    "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
+    "$(ratio "$(field 2 "$p2l")" "$(field 2 "$p2d")")x" ">= 50x below libxl" \
+    "$(met "$(field 2 "$p2d") * 50 <= $(field 2 "$p2l")")"
 row P2 "stub add-fd -> change, mean" "$(field 4 "$p2d")" ms \
     "libxl 4.20 replica, mean" "$(field 4 "$p2l")" \
-    "$(ratio "$(field 4 "$p2l")" "$(field 4 "$p2d")")x" ">= 50x below libxl" \
-    "$(met "$(field 4 "$p2d") * 50 <= $(field 4 "$p2l")")"
+    "$(ratio "$(field 4 "$p2l")" "$(field 4 "$p2d")")x" "" info
+row P2 "  QMP sessions per change" "$p2sess" "" "" "" "" "" info
 p2c=$(stats "$OUT/p2-connected.us")
 row P2 "  stub vbd Connected -> change, median" "$(field 2 "$p2c")" ms \
     "" "" "" "" info
@@ -369,9 +392,11 @@ rss=$(sed -n 's/^rss_kib=//p' "$OUT/p4.txt")
 adopt_ms=$(awk -v u="$adopt_us" 'BEGIN { printf "%.1f\n", u / 1000 }')
 floor_ms=$(awk -v u="$floor_us" 'BEGIN { printf "%.1f\n", u / 1000 }')
 rss_mib=$(awk -v k="$rss" 'BEGIN { printf "%.2f\n", k / 1024 }')
+r=$(ratio "$adopt_ms" "$floor_ms")
 row P4 "adopt $NDOM domains x 2 drives" "$adopt_ms" ms \
     "bare client, same xenstore work" "$floor_ms" \
-    "$(ratio "$adopt_ms" "$floor_ms")" "< 1000 ms" "$(met "$adopt_ms < 1000")"
+    "$r" "<= 1000 ms, <= 1.3x" \
+    "$(met "$adopt_ms <= 1000 && $r <= 1.3")"
 busy_ms=$(sed -n 's/^busy_us=//p' "$OUT/p4.txt" |
     awk '{ printf "%.1f\n", $1 / 1000 }')
 row P4 "  daemon busy until (CPU idle)" "$busy_ms" ms "" "" "" "" info
@@ -384,8 +409,16 @@ note "P5: one change alone, then $NDOM at once (qmp-sim's QEMUs)"
 "$XB" many "$FIRST" "$FIRST" hdc "$A" "$B" >"$OUT/p5-one.txt" ||
 	fail "P5: one change"
 one_us=$(awk '{ print $2 }' "$OUT/p5-one.txt")
+XSPID=$(cat "$HOSTDIR/pids/xenstored")
+# cpu_s PID: the process's user + system CPU time, in seconds.
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' \
+	    "/proc/$1/stat"
+}
+d0=$(cpu_s "$DPID") x0=$(cpu_s "$XSPID")
 "$XB" many "$FIRST" "$LAST" hdc "$A" "$B" >"$OUT/p5.txt" ||
 	fail "P5: $NDOM changes"
+d1=$(cpu_s "$DPID") x1=$(cpu_s "$XSPID")
 awk '{ print $2 }' "$OUT/p5.txt" >"$OUT/p5.us"
 samples "P5 each of $NDOM simultaneous" "$OUT/p5.us"
 p5=$(stats "$OUT/p5.us")
@@ -396,9 +429,35 @@ row P5 "$NDOM simultaneous changes: all done" "$total" ms \
     "< 5000 ms" "$(met "$total < 5000")"
 row P5 "  the first / median done" "$(field 5 "$p5") / $(field 2 "$p5")" ms \
     "" "" "" "" info
+r=$(ratio "$(field 6 "$p5")" "$(field 2 "$p5")")
 row P5 "  slowest / median (starvation)" "$(field 6 "$p5")" ms \
-    "median" "$(field 2 "$p5")" "$(ratio "$(field 6 "$p5")" "$(field 2 "$p5")")" \
-    "all $NDOM done" "$(met "$(field 1 "$p5") == $NDOM")"
+    "median" "$(field 2 "$p5")" "$r" \
+    "<= 1.2, all $NDOM done" "$(met "$r <= 1.2 && $(field 1 "$p5") == $NDOM")"
+# Where the time goes: the CPU each of the two spent meanwhile...
+dcpu=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f\n", b - a }')
+xcpu=$(awk -v a="$x0" -v b="$x1" 'BEGIN { printf "%.2f\n", b - a }')
+row P5 "  CPU: daemon / xenstored" "$dcpu / $xcpu" s "wall time" \
+    "$(awk -v t="$total" 'BEGIN { printf "%.2f\n", t / 1000 }')" \
+    "$(ratio "$(awk -v a="$dcpu" -v b="$xcpu" 'BEGIN { print a + b }')" \
+    "$(awk -v t="$total" 'BEGIN { print t / 1000 }')")" "(CPU / wall)" info
+# ... and the daemon's xenstore requests per change with that many
+# drives busy: NTRACE changes at once with xenstored's trace on (it
+# slows xenstored, so not during the timed run).
+NTRACE=100
+"$XB" control log on || fail "P5: xenstored trace on"
+conn=$(daemon_conn)
+[ -n "$conn" ] || fail "P5: the daemon's connection is not in xenstored's trace"
+daemon_idle || fail "P5: the daemon does not go idle"
+l0=$(trace_lines)
+"$XB" many "$FIRST" $((FIRST + NTRACE - 1)) hdc "$A" "$B" >/dev/null ||
+	fail "P5: $NTRACE traced changes"
+"$XB" control log off || fail "xenstored trace off"
+p5req=$(tail -n +"$((l0 + 1))" "$HOSTDIR/log/xenstored.trace" |
+    awk -v c="$conn" -v n="$NTRACE" '$1 == "IN" && $2 == c { t++ }
+	END { printf "%.1f\n", t / n }')
+row P5 "  xenstore requests per change" "$p5req" req \
+    "one change alone (P1)" "$reqs" "$(ratio "$p5req" "$reqs")" \
+    "($NTRACE at once)" info
 
 # --- output ---------------------------------------------------------------
 
@@ -407,9 +466,9 @@ machine="$(uname -m), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /
 {
 	echo "xen-cdromd benchmarks ($MODE), $(date -u '+%Y-%m-%d %H:%M UTC'), $elapsed s"
 	echo "machine: $machine"
-	echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %s\n' row measure \
-	    figure unit comparison figure ratio goal met
+	echo "load at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %-4s %s\n' row measure \
+	    figure unit comparison figure ratio goal met load
 	sort -s -k1,1 "$TABLE"
 	echo "xenstore requests of one dom0 change, by type: $(cat "$OUT/requests.txt")"
 } >"$OUT/table.out"
