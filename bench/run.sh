@@ -180,32 +180,62 @@ row P1 "  QMP sessions per change" "$sess" "" "raw floor" 1 \
 
 # --- P2: stub-domain change: add-fd -> blockdev-change-medium -------------
 
-note "P2: $N2 stub-domain changes by the daemon"
-s0=$(qmp_sessions 5)
+# p2_pairs DLINE SLINE OUT: pairs each change-medium the daemon sent
+# (its log from line DLINE on) with the stub's add-fd before it (the
+# stub agent's log from line SLINE on), µs apart, into OUT; and, into
+# OUT.connected, from the stub's frontend Connected (right after the
+# backend's, which the daemon waits for in attaching) to the change.
+p2_pairs() {
+	local dlog=$HOSTDIR/log/cdromd.log slog=$HOSTDIR/log/stub-6.log
+	{
+		tail -n +"$1" "$dlog" |
+		    sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p'
+		tail -n +"$2" "$slog" |
+		    sed -n 's/^add-fd sent 5632 .* t=\([0-9]*\)$/\1 a/p'
+	} | sort -n | awk '$2 == "a" { a = $1 } $2 == "c" && a { print $1 - a; a = 0 }' \
+	    >"$3"
+	[ "$(wc -l <"$3")" -ge "$N2" ] ||
+		fail "P2: found $(wc -l <"$3") add-fd/change pairs of $N2 (is the daemon logging at debug?)"
+	{
+		tail -n +"$1" "$dlog" |
+		    sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p'
+		tail -n +"$2" "$slog" |
+		    sed -n 's/^fe 5632: 3 -> 4 t=\([0-9]*\)$/\1 f/p'
+	} | sort -n | awk '$2 == "f" { f = $1 } $2 == "c" && f { print $1 - f; f = 0 }' \
+	    >"$3.connected"
+}
+
+lines_of() {
+	echo $(($(wc -l <"$HOSTDIR/log/$1") + 1))
+}
+
+# Both ways in one run: a stub without the project's glue (the daemon
+# finds its fd by asking query-fdsets again, 1..20 ms apart), then the
+# same stub announcing each add-fd in its cdrom-fdset node, as the glue
+# does (the daemon is woken by the node and asks once).
+note "P2: $N2 stub-domain changes by the daemon (stub without the glue)"
+s0=$(qmp_sessions 5) dl=$(lines_of cdromd.log) sl=$(lines_of stub-6.log)
 "$XB" changes "$N2" "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
     >"$OUT/p2-changes.txt" || fail "P2: daemon changes"
 p2sess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
     'BEGIN { printf "%.2f\n", (b - a) / n }')
-# Pairs each change-medium the daemon sent with the stub's add-fd before it.
-{
-	sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p' \
-	    "$HOSTDIR/log/cdromd.log"
-	sed -n 's/^add-fd sent 5632 .* t=\([0-9]*\)$/\1 a/p' \
-	    "$HOSTDIR/log/stub-6.log"
-} | sort -n | awk '$2 == "a" { a = $1 } $2 == "c" && a { print $1 - a; a = 0 }' \
-    >"$OUT/p2-daemon.us"
-[ "$(wc -l <"$OUT/p2-daemon.us")" -ge "$N2" ] ||
-	fail "P2: found $(wc -l <"$OUT/p2-daemon.us") add-fd/change pairs of $N2 (is the daemon logging at debug?)"
-samples "P2 daemon" "$OUT/p2-daemon.us"
-# Where those milliseconds go: from the stub's frontend Connected (right
-# after the backend's, which the daemon waits for in attaching) to its
-# add-fd, and to the daemon's change.
-{
-	sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p' \
-	    "$HOSTDIR/log/cdromd.log"
-	sed -n 's/^fe 5632: 3 -> 4 t=\([0-9]*\)$/\1 f/p' "$HOSTDIR/log/stub-6.log"
-} | sort -n | awk '$2 == "f" { f = $1 } $2 == "c" && f { print $1 - f; f = 0 }' \
-    >"$OUT/p2-connected.us"
+p2_pairs "$dl" "$sl" "$OUT/p2-daemon.us"
+samples "P2 daemon, stub without the glue" "$OUT/p2-daemon.us"
+note "P2: $N2 stub-domain changes by the daemon (stub announcing its add-fd)"
+host_kill "$HOSTDIR/pids/stub-6"
+XCD_STUB_ANNOUNCE=1 stub_agent_start 6 5 || fail "P2: the announcing stub agent"
+# The first change shows the daemon that this stub's announcements hold.
+"$XB" changes 2 "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
+    >/dev/null || fail "P2: daemon changes"
+s0=$(qmp_sessions 5) dl=$(lines_of cdromd.log) sl=$(lines_of stub-6.log)
+"$XB" changes "$N2" "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
+    >"$OUT/p2-changes.txt" || fail "P2: daemon changes"
+p2gsess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
+    'BEGIN { printf "%.2f\n", (b - a) / n }')
+p2_pairs "$dl" "$sl" "$OUT/p2-glue.us"
+samples "P2 daemon, stub announcing" "$OUT/p2-glue.us"
+host_kill "$HOSTDIR/pids/stub-6"
+stub_agent_start 6 5 || fail "P2: the stub agent"
 
 # --- P3: idle cost --------------------------------------------------------
 
@@ -344,25 +374,29 @@ stub_agent_start 6 5 --seed || fail "P2: the stub agent with --seed"
 replica seed "$N2" "$OUT/p2-seed.us"
 samples "P2 seed replica" "$OUT/p2-seed.us"
 p2d=$(stats "$OUT/p2-daemon.us") p2l=$(stats "$OUT/p2-libxl.us")
-p2s=$(stats "$OUT/p2-seed.us")
-row P2 "stub add-fd -> change, median (n=$(field 1 "$p2d"))" \
-    "$(field 2 "$p2d")" ms "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
-    "$(ratio "$(field 2 "$p2l")" "$(field 2 "$p2d")")x" "<= 2 ms" \
-    "$(met "$(field 2 "$p2d") <= 2")"
-row P2 "stub add-fd -> change, median" "$(field 2 "$p2d")" ms \
-    "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
-    "$(ratio "$(field 2 "$p2l")" "$(field 2 "$p2d")")x" ">= 50x below libxl" \
-    "$(met "$(field 2 "$p2d") * 50 <= $(field 2 "$p2l")")"
-row P2 "stub add-fd -> change, mean" "$(field 4 "$p2d")" ms \
-    "libxl 4.20 replica, mean" "$(field 4 "$p2l")" \
-    "$(ratio "$(field 4 "$p2l")" "$(field 4 "$p2d")")x" "" info
-row P2 "  QMP sessions per change" "$p2sess" "" "" "" "" "" info
-p2c=$(stats "$OUT/p2-connected.us")
-row P2 "  stub vbd Connected -> change, median" "$(field 2 "$p2c")" ms \
-    "" "" "" "" info
-row P2 "stub add-fd -> change, p99" "$(field 3 "$p2d")" ms \
-    "seed 10x100ms replica, mean" "$(field 4 "$p2s")" \
-    "$(ratio "$(field 4 "$p2s")" "$(field 4 "$p2d")")x" "(seed mean / ours)" info
+p2g=$(stats "$OUT/p2-glue.us") p2s=$(stats "$OUT/p2-seed.us")
+for way in glue daemon; do
+	if [ $way = glue ]; then
+		st=$p2g what="stub announcing" sess=$p2gsess
+	else
+		st=$p2d what="stub without glue" sess=$p2sess
+	fi
+	row P2 "$what: add-fd -> change, median (n=$(field 1 "$st"))" \
+	    "$(field 2 "$st")" ms "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
+	    "$(ratio "$(field 2 "$p2l")" "$(field 2 "$st")")x" \
+	    "<= 2 ms, >= 50x below" \
+	    "$(met "$(field 2 "$st") <= 2 && $(field 2 "$st") * 50 <= $(field 2 "$p2l")")"
+	row P2 "  $what: mean / p99" "$(field 4 "$st") / $(field 3 "$st")" ms \
+	    "libxl 4.20 replica, mean" "$(field 4 "$p2l")" \
+	    "$(ratio "$(field 4 "$p2l")" "$(field 4 "$st")")x" "" info
+	row P2 "  $what: QMP sessions per change" "$sess" "" "" "" "" "" info
+	c=$(stats "$OUT/p2-$way.us.connected")
+	row P2 "  $what: vbd Connected -> change, median" "$(field 2 "$c")" ms \
+	    "" "" "" "" info
+done
+row P2 "  seed 10x100ms replica, mean" "$(field 4 "$p2s")" ms \
+    "stub announcing, mean" "$(field 4 "$p2g")" \
+    "$(ratio "$(field 4 "$p2s")" "$(field 4 "$p2g")")x" "(seed mean / ours)" info
 
 # --- P4: adoption of NDOM domains x 2 drives --------------------------------
 
