@@ -220,7 +220,7 @@ s0=$(qmp_sessions 5) dl=$(lines_of cdromd.log) sl=$(lines_of stub-6.log)
 p2sess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
     'BEGIN { printf "%.2f\n", (b - a) / n }')
 p2_pairs "$dl" "$sl" "$OUT/p2-daemon.us"
-samples "P2 daemon, stub without the glue" "$OUT/p2-daemon.us"
+samples "P2 daemon (stub without the glue)" "$OUT/p2-daemon.us"
 note "P2: $N2 stub-domain changes by the daemon (stub announcing its add-fd)"
 host_kill "$HOSTDIR/pids/stub-6"
 XCD_STUB_ANNOUNCE=1 stub_agent_start 6 5 || fail "P2: the announcing stub agent"
@@ -233,7 +233,7 @@ s0=$(qmp_sessions 5) dl=$(lines_of cdromd.log) sl=$(lines_of stub-6.log)
 p2gsess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
     'BEGIN { printf "%.2f\n", (b - a) / n }')
 p2_pairs "$dl" "$sl" "$OUT/p2-glue.us"
-samples "P2 daemon, stub announcing" "$OUT/p2-glue.us"
+samples "P2 daemon (stub announcing its add-fd)" "$OUT/p2-glue.us"
 host_kill "$HOSTDIR/pids/stub-6"
 stub_agent_start 6 5 || fail "P2: the stub agent"
 

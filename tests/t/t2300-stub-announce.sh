@@ -17,6 +17,7 @@
 A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso C=$HOSTDIR/c.iso
 make_iso "$A" && make_iso "$B" && make_iso "$C" || exit 1
 printf 'step-timeout = 10\n' >"$HOSTDIR/cdromd.conf"
+# shellcheck disable=SC2034 # the tests' code uses it
 NODE=/local/domain/4/device-model/3/cdrom-fdset/5632
 # The stub agent stubdom_guest_create starts announces (stub-agent.c).
 export XCD_STUB_ANNOUNCE=1
