@@ -53,6 +53,7 @@ trap 'host_stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 started=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # shellcheck disable=SC2119 # a new temporary directory
 host_start >/dev/null || fail "the test host did not start"
 export XEN_LIB_DIR=$HOSTDIR/xenlib
@@ -100,16 +101,20 @@ samples() {
 }
 
 echo "series,ms" >"$OUT/samples.csv"
-echo "row,measure,figure,unit,comparison,comparison_figure,ratio,goal,goal_met" \
+echo "row,measure,figure,unit,comparison,comparison_figure,ratio,goal,goal_met,load" \
     >"$OUT/bench.csv"
 TABLE=$OUT/table.txt
 : >"$TABLE"
 
-# row ID MEASURE FIGURE UNIT COMPARISON CFIGURE RATIO GOAL MET
+# row ID MEASURE FIGURE UNIT COMPARISON CFIGURE RATIO GOAL MET: one row,
+# with the 1-minute load average as it is written (the machine's other
+# users inflate every figure: the ratios are what to read).
 row() {
-	echo "$1,\"$2\",$3,$4,\"$5\",$6,$7,\"$8\",$9" >>"$OUT/bench.csv"
-	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %s\n' \
-	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" >>"$TABLE"
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	echo "$1,\"$2\",$3,$4,\"$5\",$6,$7,\"$8\",$9,$load" >>"$OUT/bench.csv"
+	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %-4s %s\n' \
+	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$load" >>"$TABLE"
 }
 
 # met COND: "yes" or "NO" for an awk condition.
@@ -146,7 +151,14 @@ fi
 
 # --- P1: dom0 change, against the raw floor -------------------------------
 
+# qmp_sessions DOMID: the QMP sessions the daemon has opened for DOMID's
+# drives so far (its debug lines).
+qmp_sessions() {
+	grep -c "dom $1 [a-z]*: QMP session opened" "$HOSTDIR/log/cdromd.log"
+}
+
 note "P1: $N1 dom0 changes, interleaved with $N1 of the raw floor"
+s0=$(qmp_sessions 3)
 "$XB" changes "$N1" "$A" "$B" "daemon=/local/domain/3/cdrom-request/hdc" \
     "floor=$FLOOR" >"$OUT/p1.txt" || fail "P1"
 awk '$1 == "daemon" { print $2 }' "$OUT/p1.txt" >"$OUT/p1-daemon.us"
@@ -156,37 +168,74 @@ samples "P1 raw floor" "$OUT/p1-floor.us"
 p1d=$(stats "$OUT/p1-daemon.us") p1f=$(stats "$OUT/p1-floor.us")
 r=$(ratio "$(field 2 "$p1d")" "$(field 2 "$p1f")")
 row P1 "dom0 change, median (n=$(field 1 "$p1d"))" "$(field 2 "$p1d")" ms \
-    "raw floor, median" "$(field 2 "$p1f")" "$r" "<= 1.5x floor" \
-    "$(met "$r <= 1.5")"
+    "raw floor, median" "$(field 2 "$p1f")" "$r" "<= 1.3x floor" \
+    "$(met "$r <= 1.3")"
 r=$(ratio "$(field 3 "$p1d")" "$(field 3 "$p1f")")
 row P1 "dom0 change, p99" "$(field 3 "$p1d")" ms "raw floor, p99" \
-    "$(field 3 "$p1f")" "$r" "<= 1.5x floor" "$(met "$r <= 1.5")"
+    "$(field 3 "$p1f")" "$r" "<= 1.3x floor" "$(met "$r <= 1.3")"
+sess=$(awk -v a="$s0" -v b="$(qmp_sessions 3)" -v n="$N1" \
+    'BEGIN { printf "%.2f\n", (b - a) / n }')
+row P1 "  QMP sessions per change" "$sess" "" "raw floor" 1 \
+    "$(ratio "$sess" 1)" "" info
 
 # --- P2: stub-domain change: add-fd -> blockdev-change-medium -------------
 
-note "P2: $N2 stub-domain changes by the daemon"
+# p2_pairs DLINE SLINE OUT: pairs each change-medium the daemon sent
+# (its log from line DLINE on) with the stub's add-fd before it (the
+# stub agent's log from line SLINE on), µs apart, into OUT; and, into
+# OUT.connected, from the stub's frontend Connected (right after the
+# backend's, which the daemon waits for in attaching) to the change.
+p2_pairs() {
+	local dlog=$HOSTDIR/log/cdromd.log slog=$HOSTDIR/log/stub-6.log
+	{
+		tail -n +"$1" "$dlog" |
+		    sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p'
+		tail -n +"$2" "$slog" |
+		    sed -n 's/^add-fd sent 5632 .* t=\([0-9]*\)$/\1 a/p'
+	} | sort -n | awk '$2 == "a" { a = $1 } $2 == "c" && a { print $1 - a; a = 0 }' \
+	    >"$3"
+	[ "$(wc -l <"$3")" -ge "$N2" ] ||
+		fail "P2: found $(wc -l <"$3") add-fd/change pairs of $N2 (is the daemon logging at debug?)"
+	{
+		tail -n +"$1" "$dlog" |
+		    sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p'
+		tail -n +"$2" "$slog" |
+		    sed -n 's/^fe 5632: 3 -> 4 t=\([0-9]*\)$/\1 f/p'
+	} | sort -n | awk '$2 == "f" { f = $1 } $2 == "c" && f { print $1 - f; f = 0 }' \
+	    >"$3.connected"
+}
+
+lines_of() {
+	echo $(($(wc -l <"$HOSTDIR/log/$1") + 1))
+}
+
+# Both ways in one run: a stub without the project's glue (the daemon
+# finds its fd by asking query-fdsets again, 1..20 ms apart), then the
+# same stub announcing each add-fd in its cdrom-fdset node, as the glue
+# does (the daemon is woken by the node and asks once).
+note "P2: $N2 stub-domain changes by the daemon (stub without the glue)"
+s0=$(qmp_sessions 5) dl=$(lines_of cdromd.log) sl=$(lines_of stub-6.log)
 "$XB" changes "$N2" "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
     >"$OUT/p2-changes.txt" || fail "P2: daemon changes"
-# Pairs each change-medium the daemon sent with the stub's add-fd before it.
-{
-	sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p' \
-	    "$HOSTDIR/log/cdromd.log"
-	sed -n 's/^add-fd sent 5632 .* t=\([0-9]*\)$/\1 a/p' \
-	    "$HOSTDIR/log/stub-6.log"
-} | sort -n | awk '$2 == "a" { a = $1 } $2 == "c" && a { print $1 - a; a = 0 }' \
-    >"$OUT/p2-daemon.us"
-[ "$(wc -l <"$OUT/p2-daemon.us")" -ge "$N2" ] ||
-	fail "P2: found $(wc -l <"$OUT/p2-daemon.us") add-fd/change pairs of $N2 (is the daemon logging at debug?)"
-samples "P2 daemon" "$OUT/p2-daemon.us"
-# Where those milliseconds go: from the stub's frontend Connected (right
-# after the backend's, which the daemon waits for in attaching) to its
-# add-fd, and to the daemon's change.
-{
-	sed -n 's/.*dom 5 hdc: blockdev-change-medium .* t=\([0-9]*\).*/\1 c/p' \
-	    "$HOSTDIR/log/cdromd.log"
-	sed -n 's/^fe 5632: 3 -> 4 t=\([0-9]*\)$/\1 f/p' "$HOSTDIR/log/stub-6.log"
-} | sort -n | awk '$2 == "f" { f = $1 } $2 == "c" && f { print $1 - f; f = 0 }' \
-    >"$OUT/p2-connected.us"
+p2sess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
+    'BEGIN { printf "%.2f\n", (b - a) / n }')
+p2_pairs "$dl" "$sl" "$OUT/p2-daemon.us"
+samples "P2 daemon (stub without the glue)" "$OUT/p2-daemon.us"
+note "P2: $N2 stub-domain changes by the daemon (stub announcing its add-fd)"
+host_kill "$HOSTDIR/pids/stub-6"
+XCD_STUB_ANNOUNCE=1 stub_agent_start 6 5 || fail "P2: the announcing stub agent"
+# The first change shows the daemon that this stub's announcements hold.
+"$XB" changes 2 "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
+    >/dev/null || fail "P2: daemon changes"
+s0=$(qmp_sessions 5) dl=$(lines_of cdromd.log) sl=$(lines_of stub-6.log)
+"$XB" changes "$N2" "$A" "$B" "stub=/local/domain/5/cdrom-request/hdc" \
+    >"$OUT/p2-changes.txt" || fail "P2: daemon changes"
+p2gsess=$(awk -v a="$s0" -v b="$(qmp_sessions 5)" -v n="$N2" \
+    'BEGIN { printf "%.2f\n", (b - a) / n }')
+p2_pairs "$dl" "$sl" "$OUT/p2-glue.us"
+samples "P2 daemon (stub announcing its add-fd)" "$OUT/p2-glue.us"
+host_kill "$HOSTDIR/pids/stub-6"
+stub_agent_start 6 5 || fail "P2: the stub agent"
 
 # --- P3: idle cost --------------------------------------------------------
 
@@ -284,7 +333,7 @@ tail -n +"$((l0 + 1))" "$HOSTDIR/log/xenstored.trace" |
     >"$OUT/requests.txt"
 reqs=$(sed -n 's/.*total=//p' "$OUT/requests.txt")
 row P1 "  xenstore requests per change" "$reqs" req "raw floor" 33 \
-    "$(ratio "$reqs" 33)" "" info
+    "$(ratio "$reqs" 33)" "<= 50" "$(met "$reqs <= 50")"
 "$XB" control log off || fail "xenstored trace off"
 
 cdromd_stop || fail "the daemon did not stop cleanly"
@@ -325,21 +374,29 @@ stub_agent_start 6 5 --seed || fail "P2: the stub agent with --seed"
 replica seed "$N2" "$OUT/p2-seed.us"
 samples "P2 seed replica" "$OUT/p2-seed.us"
 p2d=$(stats "$OUT/p2-daemon.us") p2l=$(stats "$OUT/p2-libxl.us")
-p2s=$(stats "$OUT/p2-seed.us")
-row P2 "stub add-fd -> change, median (n=$(field 1 "$p2d"))" \
-    "$(field 2 "$p2d")" ms "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
-    "$(ratio "$(field 2 "$p2l")" "$(field 2 "$p2d")")x" "<= 2 ms" \
-    "$(met "$(field 2 "$p2d") <= 2")"
-row P2 "stub add-fd -> change, mean" "$(field 4 "$p2d")" ms \
-    "libxl 4.20 replica, mean" "$(field 4 "$p2l")" \
-    "$(ratio "$(field 4 "$p2l")" "$(field 4 "$p2d")")x" ">= 50x below libxl" \
-    "$(met "$(field 4 "$p2d") * 50 <= $(field 4 "$p2l")")"
-p2c=$(stats "$OUT/p2-connected.us")
-row P2 "  stub vbd Connected -> change, median" "$(field 2 "$p2c")" ms \
-    "" "" "" "" info
-row P2 "stub add-fd -> change, p99" "$(field 3 "$p2d")" ms \
-    "seed 10x100ms replica, mean" "$(field 4 "$p2s")" \
-    "$(ratio "$(field 4 "$p2s")" "$(field 4 "$p2d")")x" "(seed mean / ours)" info
+p2g=$(stats "$OUT/p2-glue.us") p2s=$(stats "$OUT/p2-seed.us")
+for way in glue daemon; do
+	if [ $way = glue ]; then
+		st=$p2g what="stub announcing" sess=$p2gsess
+	else
+		st=$p2d what="stub without glue" sess=$p2sess
+	fi
+	row P2 "$what: add-fd -> change, median (n=$(field 1 "$st"))" \
+	    "$(field 2 "$st")" ms "libxl 4.20 replica, median" "$(field 2 "$p2l")" \
+	    "$(ratio "$(field 2 "$p2l")" "$(field 2 "$st")")x" \
+	    "<= 2 ms, >= 50x below" \
+	    "$(met "$(field 2 "$st") <= 2 && $(field 2 "$st") * 50 <= $(field 2 "$p2l")")"
+	row P2 "  $what: mean / p99" "$(field 4 "$st") / $(field 3 "$st")" ms \
+	    "libxl 4.20 replica, mean" "$(field 4 "$p2l")" \
+	    "$(ratio "$(field 4 "$p2l")" "$(field 4 "$st")")x" "" info
+	row P2 "  $what: QMP sessions per change" "$sess" "" "" "" "" "" info
+	c=$(stats "$OUT/p2-$way.us.connected")
+	row P2 "  $what: vbd Connected -> change, median" "$(field 2 "$c")" ms \
+	    "" "" "" "" info
+done
+row P2 "  seed 10x100ms replica, mean" "$(field 4 "$p2s")" ms \
+    "stub announcing, mean" "$(field 4 "$p2g")" \
+    "$(ratio "$(field 4 "$p2s")" "$(field 4 "$p2g")")x" "(seed mean / ours)" info
 
 # --- P4: adoption of NDOM domains x 2 drives --------------------------------
 
@@ -369,9 +426,11 @@ rss=$(sed -n 's/^rss_kib=//p' "$OUT/p4.txt")
 adopt_ms=$(awk -v u="$adopt_us" 'BEGIN { printf "%.1f\n", u / 1000 }')
 floor_ms=$(awk -v u="$floor_us" 'BEGIN { printf "%.1f\n", u / 1000 }')
 rss_mib=$(awk -v k="$rss" 'BEGIN { printf "%.2f\n", k / 1024 }')
+r=$(ratio "$adopt_ms" "$floor_ms")
 row P4 "adopt $NDOM domains x 2 drives" "$adopt_ms" ms \
     "bare client, same xenstore work" "$floor_ms" \
-    "$(ratio "$adopt_ms" "$floor_ms")" "< 1000 ms" "$(met "$adopt_ms < 1000")"
+    "$r" "<= 1000 ms, <= 1.3x" \
+    "$(met "$adopt_ms <= 1000 && $r <= 1.3")"
 busy_ms=$(sed -n 's/^busy_us=//p' "$OUT/p4.txt" |
     awk '{ printf "%.1f\n", $1 / 1000 }')
 row P4 "  daemon busy until (CPU idle)" "$busy_ms" ms "" "" "" "" info
@@ -384,8 +443,16 @@ note "P5: one change alone, then $NDOM at once (qmp-sim's QEMUs)"
 "$XB" many "$FIRST" "$FIRST" hdc "$A" "$B" >"$OUT/p5-one.txt" ||
 	fail "P5: one change"
 one_us=$(awk '{ print $2 }' "$OUT/p5-one.txt")
+XSPID=$(cat "$HOSTDIR/pids/xenstored")
+# cpu_s PID: the process's user + system CPU time, in seconds.
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' \
+	    "/proc/$1/stat"
+}
+d0=$(cpu_s "$DPID") x0=$(cpu_s "$XSPID")
 "$XB" many "$FIRST" "$LAST" hdc "$A" "$B" >"$OUT/p5.txt" ||
 	fail "P5: $NDOM changes"
+d1=$(cpu_s "$DPID") x1=$(cpu_s "$XSPID")
 awk '{ print $2 }' "$OUT/p5.txt" >"$OUT/p5.us"
 samples "P5 each of $NDOM simultaneous" "$OUT/p5.us"
 p5=$(stats "$OUT/p5.us")
@@ -396,9 +463,35 @@ row P5 "$NDOM simultaneous changes: all done" "$total" ms \
     "< 5000 ms" "$(met "$total < 5000")"
 row P5 "  the first / median done" "$(field 5 "$p5") / $(field 2 "$p5")" ms \
     "" "" "" "" info
+r=$(ratio "$(field 6 "$p5")" "$(field 2 "$p5")")
 row P5 "  slowest / median (starvation)" "$(field 6 "$p5")" ms \
-    "median" "$(field 2 "$p5")" "$(ratio "$(field 6 "$p5")" "$(field 2 "$p5")")" \
-    "all $NDOM done" "$(met "$(field 1 "$p5") == $NDOM")"
+    "median" "$(field 2 "$p5")" "$r" \
+    "<= 1.2, all $NDOM done" "$(met "$r <= 1.2 && $(field 1 "$p5") == $NDOM")"
+# Where the time goes: the CPU each of the two spent meanwhile...
+dcpu=$(awk -v a="$d0" -v b="$d1" 'BEGIN { printf "%.2f\n", b - a }')
+xcpu=$(awk -v a="$x0" -v b="$x1" 'BEGIN { printf "%.2f\n", b - a }')
+row P5 "  CPU: daemon / xenstored" "$dcpu / $xcpu" s "wall time" \
+    "$(awk -v t="$total" 'BEGIN { printf "%.2f\n", t / 1000 }')" \
+    "$(ratio "$(awk -v a="$dcpu" -v b="$xcpu" 'BEGIN { print a + b }')" \
+    "$(awk -v t="$total" 'BEGIN { print t / 1000 }')")" "(CPU / wall)" info
+# ... and the daemon's xenstore requests per change with that many
+# drives busy: NTRACE changes at once with xenstored's trace on (it
+# slows xenstored, so not during the timed run).
+NTRACE=100
+"$XB" control log on || fail "P5: xenstored trace on"
+conn=$(daemon_conn)
+[ -n "$conn" ] || fail "P5: the daemon's connection is not in xenstored's trace"
+daemon_idle || fail "P5: the daemon does not go idle"
+l0=$(trace_lines)
+"$XB" many "$FIRST" $((FIRST + NTRACE - 1)) hdc "$A" "$B" >/dev/null ||
+	fail "P5: $NTRACE traced changes"
+"$XB" control log off || fail "xenstored trace off"
+p5req=$(tail -n +"$((l0 + 1))" "$HOSTDIR/log/xenstored.trace" |
+    awk -v c="$conn" -v n="$NTRACE" '$1 == "IN" && $2 == c { t++ }
+	END { printf "%.1f\n", t / n }')
+row P5 "  xenstore requests per change" "$p5req" req \
+    "one change alone (P1)" "$reqs" "$(ratio "$p5req" "$reqs")" \
+    "($NTRACE at once)" info
 
 # --- output ---------------------------------------------------------------
 
@@ -407,9 +500,9 @@ machine="$(uname -m), $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /
 {
 	echo "xen-cdromd benchmarks ($MODE), $(date -u '+%Y-%m-%d %H:%M UTC'), $elapsed s"
 	echo "machine: $machine"
-	echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %s\n' row measure \
-	    figure unit comparison figure ratio goal met
+	echo "load at start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-3s %-38s %10s %-4s | %-30s %10s | %7s | %-22s %-4s %s\n' row measure \
+	    figure unit comparison figure ratio goal met load
 	sort -s -k1,1 "$TABLE"
 	echo "xenstore requests of one dom0 change, by type: $(cat "$OUT/requests.txt")"
 } >"$OUT/table.out"

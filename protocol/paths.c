@@ -140,6 +140,16 @@ path_dm_state(char *buf, int dm_domid, int domid)
 }
 
 int
+path_stub_fdset(char *buf, int dm_domid, int domid, int devid)
+{
+	if (!valid_domid(dm_domid) || !valid_domid(domid) || devid < 0)
+		return -1;
+	return fits(buf, snprintf(buf, XS_PATH_MAX,
+	    "/local/domain/%d/device-model/%d/cdrom-fdset/%d", dm_domid,
+	    domid, devid));
+}
+
+int
 path_dm_domid(char *buf, int domid)
 {
 	if (!valid_domid(domid))

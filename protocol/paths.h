@@ -36,6 +36,11 @@ int path_libxl_vbd(char *buf, int domid, int devid);
 int path_libxl_vbd_dir(char *buf, int domid);
 /* /local/domain/DM/device-model/D/state: DM is 0, or D's stub domain. */
 int path_dm_state(char *buf, int dm_domid, int domid);
+/*
+ * /local/domain/S/device-model/D/cdrom-fdset/DEVID: where the project's
+ * stub-side glue in S announces the fdset of its add-fd (a hint).
+ */
+int path_stub_fdset(char *buf, int dm_domid, int domid, int devid);
 /* /local/domain/D/image/device-model-domid */
 int path_dm_domid(char *buf, int domid);
 /* /local/domain/D/target (present in a stub domain) */

@@ -16,12 +16,16 @@
 #include "step.h"
 #include "store.h"
 
-/* Creates a directory node unless it exists; only dom0 may add to it. */
+/*
+ * Creates a directory node unless it exists; only dom0 may add to it.
+ * *created: it did not exist.
+ */
 static bool
-adopt_dir(xs_transaction_t t, const char *path, int domid)
+adopt_dir(xs_transaction_t t, const char *path, int domid, bool *created)
 {
-	if (!store_exists(t, path) && !store_write(t, path, ""))
-		return false;
+	if ((*created = !store_exists(t, path)))
+		return store_write(t, path, "") &&
+		    store_set_new_guest_perms(t, path, domid, false);
 	return store_set_guest_perms(t, path, domid, false);
 }
 
@@ -46,7 +50,41 @@ adopt_leaf(xs_transaction_t t, const struct drive *d, const char *leaf,
 struct adoption {
 	const struct drive *d;
 	const struct vbd_params *vbd;	/* what the drive holds now */
+	bool created;			/* no node was there: all are ours */
 };
+
+/*
+ * A drive with no request directory yet: its nodes are all new, with
+ * nothing to read first.  A node dom0 creates takes its parent's
+ * permissions, which adopt_dir() has just set: only a guest-writable
+ * eject needs its own.
+ */
+static int
+adopt_create(xs_transaction_t t, const struct adoption *a)
+{
+	const struct drive *d = a->d;
+	const char *medium = a->vbd->path;
+	const char *const leaves[][2] = {
+		{ "target", medium },
+		{ "format", format_name(a->vbd->format) },
+		{ "eject", "" },
+		{ "state", "done" },
+		{ "medium", medium },
+		{ "error", "" },
+	};
+	char path[XS_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+		if (path_request_node(path, d->domid, d->vdev,
+		    leaves[i][0]) == -1 || !store_write(t, path, leaves[i][1]))
+			return -1;
+	if (opts.cfg.guest_eject && (path_request_node(path, d->domid,
+	    d->vdev, "eject") == -1 ||
+	    !store_set_new_guest_perms(t, path, d->domid, true)))
+		return -1;
+	return XS_TX_COMMIT;
+}
 
 /*
  * The drive's nodes, in one transaction.  A request already there (left
@@ -56,17 +94,19 @@ struct adoption {
 static int
 adopt_nodes(xs_transaction_t t, void *ctx)
 {
-	const struct adoption *a = ctx;
+	struct adoption *a = ctx;
 	const struct drive *d = a->d;
 	const char *medium = a->vbd->path;
 	char path[XS_PATH_MAX];
 	bool fresh_target, fresh, dummy;
 
 	if (path_request_dir(path, d->domid) == -1 ||
-	    !adopt_dir(t, path, d->domid) ||
+	    !adopt_dir(t, path, d->domid, &dummy) ||
 	    path_request(path, d->domid, d->vdev) == -1 ||
-	    !adopt_dir(t, path, d->domid))
+	    !adopt_dir(t, path, d->domid, &a->created))
 		return -1;
+	if (a->created)
+		return adopt_create(t, a);
 	if (!adopt_leaf(t, d, "target", medium, false, &fresh_target) ||
 	    !adopt_leaf(t, d, "format", fresh_target ?
 	    format_name(a->vbd->format) : "raw", false, &dummy) ||
@@ -124,6 +164,9 @@ drive_adopt(int domid, int dm_domid, const char *vdev, int devid,
 		log_warn("dom %d %s: creating cdrom-request nodes", domid, vdev);
 		goto fail;
 	}
+	/* Nodes found are read at the first look; nodes made, not. */
+	if (!a.created || !drive_view_created(d, &vbd, store_commit_seq()))
+		drive_view_adopted(d, store_commit_seq());
 	if (d->ops->start != NULL && !d->ops->start(d))
 		goto fail;
 	log_info("dom %d %s: adopted (devid %d%s%.0d), medium \"%s\"", domid,

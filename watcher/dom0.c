@@ -65,9 +65,13 @@ params_write(struct drive *d, const struct request *req)
 		    format_libxl_prefix(req->format), req->target);
 	else
 		snprintf(value, sizeof(value), "%s", req->target);
-	/* Read back at the next look, as another toolstack's write would be. */
-	drive_view_stale(d, VIEW_PARAMS);
-	return store_tx(params_put, &pc) == XS_TX_COMMIT;
+	if (store_tx(params_put, &pc) != XS_TX_COMMIT) {
+		drive_view_stale(d, VIEW_PARAMS);
+		return false;
+	}
+	/* What is there now; a later write by another toolstack is news. */
+	drive_view_params_wrote(d, value, store_commit_seq());
+	return true;
 }
 
 /* A failed change left QEMU empty: so is the vbd, as xl leaves it. */

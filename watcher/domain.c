@@ -1,12 +1,13 @@
 /*
  * Domains and the discovery of their drives.
  *
- * Each known domain has four watches: its cdrom-request directory (the
- * requests); libxl's list of its vbds, where its QEMU runs
- * (image/device-model-domid) and that QEMU's state (the drives: a drive
- * is adopted once both its vbd and a running device model are there, in
- * whichever order they appear).  A stub domain's QEMU reports its state
- * under the stub domain's home, watched once we know which that is.
+ * Each known domain has two watches: its cdrom-request directory (the
+ * requests) and libxl's list of its vbds (the drives).  Until its QEMU
+ * runs, two more: where its QEMU runs (image/device-model-domid) and
+ * that QEMU's state, since a drive is adopted once both its vbd and a
+ * running device model are there, in whichever order they appear.  A
+ * stub domain's QEMU reports its state under the stub domain's home,
+ * watched once we know which that is.
  * Every handler re-reads what it needs: the event only says where to
  * look.
  *
@@ -33,6 +34,7 @@ struct domain {
 	int dm_domid;		/* 0, or the stub domain running its QEMU */
 	struct drive *drives;
 	bool drives_known;	/* discovery has run with a device model up */
+	bool dm_watched;	/* its device model's nodes are watched */
 	struct loop_timer *scan;	/* a look at the drives is due */
 	struct loop_timer *check;	/* a sweep of its requests is due */
 	struct domain *next;
@@ -108,15 +110,13 @@ domain_watch_stub_dm(struct domain *dom, bool on)
 }
 
 static void
-domain_watch(struct domain *dom, bool on)
+domain_watch_kinds(struct domain *dom, const enum watch_kind *kinds,
+    size_t n, bool on)
 {
-	static const enum watch_kind kinds[] = {
-		WATCH_REQUESTS, WATCH_VBDS, WATCH_DM, WATCH_DM_DOMID,
-	};
 	char path[XS_PATH_MAX], token[16];
 	size_t i;
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(token, sizeof(token), "%c%d", kinds[i], dom->domid);
 		if (!watch_path(path, dom->domid, kinds[i]))
 			continue;
@@ -124,6 +124,35 @@ domain_watch(struct domain *dom, bool on)
 			log_warn("dom %d: %s %s", dom->domid,
 			    on ? "watching" : "unwatching", path);
 	}
+}
+
+/* The requests and the vbds: watched as long as the domain is known. */
+static void
+domain_watch(struct domain *dom, bool on)
+{
+	static const enum watch_kind kinds[] = { WATCH_REQUESTS, WATCH_VBDS };
+
+	domain_watch_kinds(dom, kinds, 2, on);
+}
+
+/*
+ * Where QEMU runs and its state matter only until it is running: they
+ * are watched while a scan finds it is not, and no longer once the
+ * drives are adopted.  Every watch xenstored holds is matched against
+ * every write; a thousand domains make two thousand fewer.  Setting a
+ * watch fires it, so a device model that started between the scan's
+ * read and the watch brings another scan.
+ */
+static void
+domain_watch_dm(struct domain *dom, bool on)
+{
+	static const enum watch_kind kinds[] = { WATCH_DM, WATCH_DM_DOMID };
+
+	if (dom->dm_watched == on)
+		return;
+	dom->dm_watched = on;
+	domain_watch_kinds(dom, kinds, 2, on);
+	domain_watch_stub_dm(dom, on);
 }
 
 static void
@@ -138,7 +167,7 @@ domain_forget(struct domain *dom)
 	loop_timer_del(dom->scan);
 	loop_timer_del(dom->check);
 	domain_watch(dom, false);
-	domain_watch_stub_dm(dom, false);
+	domain_watch_dm(dom, false);
 	while ((d = dom->drives) != NULL) {
 		dom->drives = d->next;
 		drive_free(d);
@@ -186,9 +215,11 @@ device_model_running(struct domain *dom)
 	if (dm == -1)
 		return false;
 	if (dm != dom->dm_domid) {
-		domain_watch_stub_dm(dom, false);
+		if (dom->dm_watched)
+			domain_watch_stub_dm(dom, false);
 		dom->dm_domid = dm;
-		domain_watch_stub_dm(dom, true);
+		if (dom->dm_watched)
+			domain_watch_stub_dm(dom, true);
 	}
 	return path_dm_state(path, dm, dom->domid) == 0 &&
 	    store_read(XBT_NULL, path, state, sizeof(state)) &&
@@ -230,27 +261,33 @@ vbd_is_cdrom(int domid, int devid, char *vdev, char *backend, char *libxl)
 	return true;
 }
 
-/* Adopts new CD-ROM drives and forgets those whose vbd went away. */
-static void
+/*
+ * Adopts new CD-ROM drives and forgets those whose vbd went away.
+ * Returns how many it adopted: they head dom->drives.
+ */
+static unsigned
 domain_find_drives(struct domain *dom)
 {
 	char path[XS_PATH_MAX], vdev[VDEV_NAME_MAX], backend[XS_PATH_MAX];
 	char libxl[XS_PATH_MAX];
 	struct drive *d, **pp;
-	unsigned i, n = 0;
+	unsigned i, n = 0, adopted = 0;
 	char **vbds;
 	int devid;
 
 	/* A stub domain's own vbds are the means, not guest drives. */
 	if (path_stubdom_target(path, dom->domid) == 0 &&
 	    store_exists(XBT_NULL, path))
-		return;
-	if (!device_model_running(dom))
-		return;
+		return 0;
+	if (!device_model_running(dom)) {
+		domain_watch_dm(dom, true);
+		return 0;
+	}
+	domain_watch_dm(dom, false);
 	for (d = dom->drives; d != NULL; d = d->next)
 		d->seen = false;
 	if (path_libxl_vbd_dir(path, dom->domid) == -1)
-		return;
+		return 0;
 	vbds = store_list(XBT_NULL, path, &n);
 	for (i = 0; i < n; i++) {
 		if ((devid = decimal_parse(vbds[i], INT_MAX)) == -1 ||
@@ -262,6 +299,7 @@ domain_find_drives(struct domain *dom)
 				continue;
 			d->next = dom->drives;
 			dom->drives = d;
+			adopted++;
 		}
 		d->seen = true;
 	}
@@ -277,6 +315,7 @@ domain_find_drives(struct domain *dom)
 		drive_free(d);
 	}
 	dom->drives_known = true;
+	return adopted;
 }
 
 struct rejection {
@@ -318,9 +357,13 @@ reject_unknown(struct domain *dom, const char *vdev)
 		log_warn("dom %d %s: writing the error", dom->domid, vdev);
 }
 
-/* Looks at every request of the domain: the level-triggered sweep. */
+/*
+ * Looks at every request of the domain: the level-triggered sweep.  The
+ * first n drives were adopted just now: adoption has read their nodes,
+ * so their first look needs no read again.
+ */
 static void
-domain_check_requests(struct domain *dom)
+domain_check_requests(struct domain *dom, unsigned n_adopted)
 {
 	char path[XS_PATH_MAX];
 	struct drive *d;
@@ -328,7 +371,11 @@ domain_check_requests(struct domain *dom)
 	char **vdevs;
 
 	for (d = dom->drives; d != NULL; d = d->next)
-		drive_recheck(d);
+		if (n_adopted > 0) {
+			n_adopted--;
+			drive_update(d, false);
+		} else
+			drive_recheck(d);
 	if (!dom->drives_known || path_request_dir(path, dom->domid) == -1)
 		return;
 	vdevs = store_list(XBT_NULL, path, &n);
@@ -338,13 +385,33 @@ domain_check_requests(struct domain *dom)
 	free(vdevs);
 }
 
+/*
+ * An event on the request directory itself, sent before the commit of
+ * every drive's adoption: each of those transactions read it, and each
+ * drive's first look comes after (store.h, drive_event_is_echo()).
+ */
+static bool
+domain_dir_echo(const struct domain *dom, const char *path)
+{
+	char dir[XS_PATH_MAX];
+	const struct drive *d;
+
+	if (dom->drives == NULL || path_request_dir(dir, dom->domid) == -1 ||
+	    strcmp(path, dir) != 0)
+		return false;
+	for (d = dom->drives; d != NULL; d = d->next)
+		if (!drive_event_is_echo(d))
+			return false;
+	return true;
+}
+
 static void
 domain_check_due(void *ctx)
 {
 	struct domain *dom = ctx;
 
 	dom->check = NULL;
-	domain_check_requests(dom);
+	domain_check_requests(dom, 0);
 }
 
 static void
@@ -353,7 +420,7 @@ domain_check_soon(struct domain *dom)
 	if (dom->check != NULL)
 		return;
 	if ((dom->check = loop_timer_add(0, domain_check_due, dom)) == NULL)
-		domain_check_requests(dom);
+		domain_check_requests(dom, 0);
 }
 
 static void
@@ -368,10 +435,12 @@ domain_request_event(struct domain *dom, const char *path)
 		/*
 		 * A node a guest made under its eject (xenstored's write
 		 * permission allows it): nothing the daemon reads, so it costs
-		 * nothing.  Anything else (the directory itself) asks for one
-		 * sweep per burst, however many events the burst holds.
+		 * nothing.  An echo of the adoptions' own writes neither.
+		 * Anything else (the directory itself) asks for one sweep per
+		 * burst, however many events the burst holds.
 		 */
-		if (!path_below_request_leaf(path, dom->domid))
+		if (!path_below_request_leaf(path, dom->domid) &&
+		    !domain_dir_echo(dom, path))
 			domain_check_soon(dom);
 		return;
 	}
@@ -409,8 +478,7 @@ domain_scan(void *ctx)
 	struct domain *dom = ctx;
 
 	dom->scan = NULL;
-	domain_find_drives(dom);
-	domain_check_requests(dom);
+	domain_check_requests(dom, domain_find_drives(dom));
 }
 
 /*

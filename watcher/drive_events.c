@@ -54,6 +54,8 @@ drive_vbd_due(void *ctx)
 void
 drive_request_event(struct drive *d, const char *leaf)
 {
+	if (drive_event_is_echo(d))
+		return;
 	if (leaf != NULL &&
 	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
 		d->rewritten = true;
@@ -64,6 +66,8 @@ drive_request_event(struct drive *d, const char *leaf)
 void
 drive_params_event(struct drive *d)
 {
+	if (drive_params_event_is_echo(d))
+		return;
 	drive_view_stale(d, VIEW_PARAMS);
 	drive_update_soon(d);
 }

@@ -141,6 +141,23 @@ enum {
 bool drive_view_init(struct drive *d);
 void drive_view_free(struct drive *d);
 bool drive_view_read(struct drive *d, struct drive_view *v);
+/*
+ * Adoption committed (commit seq, store.h) with the request's nodes as
+ * they were; the view reads them all at its first look.  When adoption
+ * created them all itself, drive_view_created() takes what it wrote
+ * (what the vbd holds) and leaves nothing to read.
+ */
+void drive_view_adopted(struct drive *d, unsigned long seq);
+bool drive_view_created(struct drive *d, const struct vbd_params *vbd,
+    unsigned long seq);
+/*
+ * The daemon's transaction (commit seq) wrote params into the vbd: the
+ * view takes them as a read would, and the events that commit's writes
+ * fire (drive_params_event_is_echo()) need no read.
+ */
+void drive_view_params_wrote(struct drive *d, const char *params,
+    unsigned long seq);
+bool drive_params_event_is_echo(const struct drive *d);
 /* These nodes may have changed: read them at the next look. */
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */

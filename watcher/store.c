@@ -24,24 +24,118 @@ static store_watch_fn *watch_fn;
 static struct loop_fd *probe_handler;
 static int probe_fd = -1;
 
+/*
+ * Watch events that libxenstore had already received when one of our
+ * transactions committed, taken off its list then and stamped with that
+ * commit (see store_event_seq()), in xenstored's order.
+ */
+struct queued_event {
+	struct queued_event *next;
+	char **ev;
+	unsigned long seq;
+};
+static struct queued_event *queue_head, **queue_tail = &queue_head;
+static struct loop_timer *queue_timer;
+static unsigned long commit_seq;	/* store_tx() commits so far */
+static unsigned long event_seq = STORE_SEQ_NEWS;
+
+/*
+ * Hands every pending event to the handler: the queued ones first, then
+ * libxenstore's, so that the order stays xenstored's even when a handler
+ * queues more.  false if reading libxenstore's failed.
+ */
+static bool
+store_dispatch(void)
+{
+	struct queued_event *q;
+	char **ev;
+	bool ok = true;
+
+	for (;;) {
+		if ((q = queue_head) != NULL) {
+			if ((queue_head = q->next) == NULL)
+				queue_tail = &queue_head;
+			event_seq = q->seq;
+			ev = q->ev;
+			free(q);
+		} else if ((ev = xs_check_watch(xsh)) != NULL)
+			event_seq = STORE_SEQ_NEWS;
+		else {
+			ok = errno == EAGAIN;
+			break;
+		}
+		watch_fn(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
+		free(ev);
+	}
+	event_seq = STORE_SEQ_NEWS;
+	return ok;
+}
+
 static void
 store_readable(void *ctx, int fd, short revents)
 {
-	char **ev;
-
 	(void)ctx;
 	(void)fd;
 	if (revents & (POLLERR | POLLHUP | POLLNVAL))
 		fatalx("lost the connection to xenstored; exiting so that "
 		    "the service manager restarts us with a fresh view");
-	while ((ev = xs_check_watch(xsh)) != NULL) {
-		watch_fn(ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
-		free(ev);
-	}
-	if (errno != EAGAIN)
+	if (!store_dispatch())
 		fatalx("reading watch events from xenstored failed (%s); "
 		    "exiting so that the service manager restarts us",
 		    strerror(errno));
+}
+
+static void
+store_queue_due(void *ctx)
+{
+	(void)ctx;
+	queue_timer = NULL;
+	if (!store_dispatch())
+		fatalx("reading watch events from xenstored failed (%s); "
+		    "exiting so that the service manager restarts us",
+		    strerror(errno));
+}
+
+/*
+ * Called when a transaction has committed: libxenstore's reader has
+ * put every event xenstored sent before the commit's reply on its list
+ * by now; they are taken off it, stamped, and handed out from the loop.
+ */
+static void
+store_queue_events(void)
+{
+	struct queued_event *q;
+	char **ev;
+
+	commit_seq++;
+	/* Without memory the rest stay libxenstore's, handled as news. */
+	while ((q = malloc(sizeof(*q))) != NULL) {
+		if ((ev = xs_check_watch(xsh)) == NULL) {
+			free(q);
+			break;
+		}
+		q->next = NULL;
+		q->ev = ev;
+		q->seq = commit_seq;
+		*queue_tail = q;
+		queue_tail = &q->next;
+	}
+	if (queue_head != NULL && queue_timer == NULL &&
+	    (queue_timer = loop_timer_add(0, store_queue_due, NULL)) == NULL)
+		log_warnx("no timer for queued watch events; they wait for "
+		    "the next one");
+}
+
+unsigned long
+store_event_seq(void)
+{
+	return event_seq;
+}
+
+unsigned long
+store_commit_seq(void)
+{
+	return commit_seq;
 }
 
 static void
@@ -110,6 +204,16 @@ store_open(store_watch_fn *on_event)
 void
 store_close(void)
 {
+	struct queued_event *q;
+
+	loop_timer_del(queue_timer);
+	queue_timer = NULL;
+	while ((q = queue_head) != NULL) {
+		queue_head = q->next;
+		free(q->ev);
+		free(q);
+	}
+	queue_tail = &queue_head;
 	loop_fd_del(probe_handler);
 	probe_handler = NULL;
 	if (probe_fd != -1)
@@ -201,17 +305,34 @@ store_set_perms(xs_transaction_t t, const char *path,
 	return xs_set_permissions(xsh, t, path, perms, n);
 }
 
+static void
+guest_perms(struct xs_permissions perms[2], int guest, bool guest_may_write)
+{
+	perms[0].id = 0;
+	perms[0].perms = XS_PERM_NONE;
+	perms[1].id = (unsigned)guest;
+	perms[1].perms = guest_may_write ? XS_PERM_READ | XS_PERM_WRITE :
+	    XS_PERM_READ;
+}
+
+bool
+store_set_new_guest_perms(xs_transaction_t t, const char *path, int guest,
+    bool guest_may_write)
+{
+	struct xs_permissions perms[2];
+
+	guest_perms(perms, guest, guest_may_write);
+	store_fault_point(t, "xenstore set permissions", path);
+	return xs_set_permissions(xsh, t, path, perms, 2);
+}
+
 bool
 store_set_guest_perms(xs_transaction_t t, const char *path, int guest,
     bool guest_may_write)
 {
-	struct xs_permissions perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = (unsigned)guest,
-		  .perms = guest_may_write ? XS_PERM_READ | XS_PERM_WRITE :
-		    XS_PERM_READ },
-	};
+	struct xs_permissions perms[2];
 
+	guest_perms(perms, guest, guest_may_write);
 	return store_set_perms(t, path, perms, 2);
 }
 
@@ -255,8 +376,11 @@ int
 store_tx(store_tx_fn *body, void *ctx)
 {
 	struct store_tx_call call = { body, ctx };
+	int rc;
 
-	return xs_tx_run(xsh, store_tx_body, &call);
+	if ((rc = xs_tx_run(xsh, store_tx_body, &call)) == XS_TX_COMMIT)
+		store_queue_events();
+	return rc;
 }
 
 bool

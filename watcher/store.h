@@ -6,6 +6,7 @@
 #ifndef WATCHER_STORE_H
 #define WATCHER_STORE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <xenstore.h>
@@ -33,6 +34,12 @@ bool store_write_request(xs_transaction_t t, int domid, const char *vdev,
 /* Owner dom0 with no access for others; guest gets read, or both. */
 bool store_set_guest_perms(xs_transaction_t t, const char *path,
     int guest, bool guest_may_write);
+/*
+ * The same, on a node this transaction has just created: set without
+ * first reading what they are (its creation fires its watches anyway).
+ */
+bool store_set_new_guest_perms(xs_transaction_t t, const char *path,
+    int guest, bool guest_may_write);
 /* Owner owner with no access for others; reader gets read. */
 bool store_set_owner_perms(xs_transaction_t t, const char *path,
     int owner, int reader);
@@ -47,6 +54,20 @@ char **store_list(xs_transaction_t t, const char *path, unsigned *n);
  */
 typedef int store_tx_fn(xs_transaction_t t, void *ctx);
 int store_tx(store_tx_fn *body, void *ctx);
+
+/*
+ * Which events are echoes.  xenstored sends the events a commit fires
+ * before its reply, so when store_tx() commits, every event it sent
+ * before then has reached us: those are stamped with the commit's
+ * number, store_commit_seq() just after it; the others with
+ * STORE_SEQ_NEWS.  An event whose stamp is at most the number of a
+ * commit C happened before C: for a node C's transaction read (or
+ * wrote), it says nothing C did not see.  store_event_seq() is the
+ * stamp of the event being handled.
+ */
+#define STORE_SEQ_NEWS ULONG_MAX
+unsigned long store_event_seq(void);
+unsigned long store_commit_seq(void);
 
 bool store_watch(const char *path, const char *token);
 bool store_unwatch(const char *path, const char *token);

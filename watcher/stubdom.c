@@ -12,12 +12,18 @@
  *              blockdev-change-medium with /dev/fdset/N, host_device.
  *
  * Every wait is for an event: a watch on the vbd, the script's exit or
- * QEMU's reply.  S announces nothing when it has added its fd, so while
- * changing waits, query-fdsets is also asked again after 1, 2, 4 ...
- * up to 20 ms (libxl asks every 200 ms).
+ * QEMU's reply.  QEMU says nothing when S adds its fd; the project's
+ * stub-side glue announces it in S's own cdrom-fdset/DEVID node, which
+ * is watched while changing waits.  S is not trusted: the node only
+ * wakes us, and one query-fdsets says whether the fdset is there.  For
+ * a stub without the glue, query-fdsets is also asked again after 1, 2,
+ * 4 ... up to 20 ms (libxl asks every 200 ms); once a stub's
+ * announcement has proved true, every GLUE_RECHECK_MS only, in case it
+ * stops.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +58,8 @@ struct stub_step {
 	struct hotplug *hotplug;
 	struct loop_timer *recheck;	/* the next look for the stub's fdset */
 	unsigned recheck_ms;
+	bool announce_watched;		/* S's cdrom-fdset/DEVID node */
+	bool glue;			/* S's announcements have proved true */
 };
 
 /* The seed patch's fixed fdset numbering: 8000 + the drive's index. */
@@ -63,6 +71,8 @@ struct stub_step {
  * made a late stub cost up to 200 ms more; benchmarks saw 176 ms).
  */
 #define RECHECK_MAX_MS		20
+/* A stub whose glue announces its add-fd: a backstop only, as libxl. */
+#define GLUE_RECHECK_MS		200
 
 /* The medium a stub vbd's params name: "" for libxl's empty CD file. */
 static bool
@@ -106,6 +116,43 @@ stub_watch(const struct drive *d, bool on)
 	return true;
 }
 
+/* Watches on, or off, S's announcement of the drive's fdset. */
+static void
+stub_watch_announce(struct drive *d, bool on)
+{
+	char path[XS_PATH_MAX], token[16];
+
+	if (d->stub->announce_watched == on ||
+	    path_stub_fdset(path, d->dm_domid, d->domid, d->devid) == -1)
+		return;
+	snprintf(token, sizeof(token), "b%d", d->domid);
+	if (on ? !store_watch(path, token) : !store_unwatch(path, token))
+		log_warn("dom %d %s: %s %s", d->domid, d->vdev,
+		    on ? "watching" : "unwatching", path);
+	else
+		d->stub->announce_watched = on;
+}
+
+/*
+ * The fdset query-fdsets found: did S's announcement name it?  Read
+ * once, until it has: a bounded number, believed only when QEMU agrees.
+ */
+static void
+stub_glue_check(struct drive *d)
+{
+	char path[XS_PATH_MAX], value[16];
+
+	if (d->stub->glue ||
+	    path_stub_fdset(path, d->dm_domid, d->domid, d->devid) == -1 ||
+	    !store_read(XBT_NULL, path, value, sizeof(value)))
+		return;
+	if (decimal_parse(value, INT_MAX) == d->new_fdset) {
+		d->stub->glue = true;
+		log_debug("dom %d %s: the stub domain announces its add-fd",
+		    d->domid, d->vdev);
+	}
+}
+
 static bool
 stub_start(struct drive *d)
 {
@@ -130,6 +177,7 @@ stub_step_end(struct drive *d)
 {
 	hotplug_cancel(d->stub->hotplug);
 	d->stub->hotplug = NULL;
+	stub_watch_announce(d, false);
 	loop_timer_del(d->stub->recheck);
 	d->stub->recheck = NULL;
 	d->stub->recheck_ms = 0;
@@ -353,6 +401,8 @@ fdset_wait(struct drive *d)
 	d->stub->recheck_ms = d->stub->recheck_ms == 0 ? 1 : d->stub->recheck_ms * 2;
 	if (d->stub->recheck_ms > RECHECK_MAX_MS)
 		d->stub->recheck_ms = RECHECK_MAX_MS;
+	if (d->stub->glue)
+		d->stub->recheck_ms = GLUE_RECHECK_MS;
 	loop_timer_del(d->stub->recheck);
 	d->stub->recheck = loop_timer_add(d->stub->recheck_ms, recheck, d);
 }
@@ -381,6 +431,8 @@ stub_changing(struct drive *d, const struct drive_view *v,
 			}
 			step_begin(d);
 			d->stub->wait = STUB_FDSET;
+			/* Fires at once: this query covers that. */
+			stub_watch_announce(d, true);
 		}
 		loop_timer_del(d->stub->recheck);
 		d->stub->recheck = NULL;
@@ -400,6 +452,7 @@ stub_changing(struct drive *d, const struct drive_view *v,
 		}
 		log_debug("dom %d %s: stub fdset %d", d->domid, d->vdev,
 		    d->new_fdset);
+		stub_glue_check(d);
 		step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:

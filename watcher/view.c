@@ -24,6 +24,10 @@
 /* The nodes a view keeps, each a bit of drive_view_stale()'s mask. */
 struct view_cache {
 	unsigned stale;
+	/* The commit that adopted the drive (store.h's stamps); 0: none. */
+	unsigned long adopted_seq;
+	/* The commit that last wrote the vbd's params, the daemon's own. */
+	unsigned long params_seq;
 	bool has_target;
 	bool target_too_long;
 	bool format_bad;
@@ -73,6 +77,73 @@ drive_view_free(struct drive *d)
 	free(d->view->answered_id);
 	free(d->view);
 	d->view = NULL;
+}
+
+void
+drive_view_adopted(struct drive *d, unsigned long seq)
+{
+	d->view->adopted_seq = seq;
+}
+
+bool
+drive_view_created(struct drive *d, const struct vbd_params *vbd,
+    unsigned long seq)
+{
+	struct view_cache *c = d->view;
+
+	if (!cache_set(&c->target, vbd->path) ||
+	    !cache_set(&c->medium, vbd->path) ||
+	    !cache_set(&c->vbd_path, vbd->path))
+		return false;
+	c->has_target = true;
+	c->target_too_long = c->format_bad = c->eject = false;
+	c->format = vbd->format;
+	c->has_state = true;
+	c->state = DRIVE_DONE;
+	c->vbd_present = vbd->present;
+	c->vbd_format = vbd->format;
+	c->adopted_seq = seq;
+	c->stale = 0;
+	return true;
+}
+
+/*
+ * Adoption's transaction read or wrote every node of the drive's
+ * request, and its first look comes after it: an event xenstored sent
+ * before that commit is one the first look needs no read for.
+ */
+bool
+drive_event_is_echo(const struct drive *d)
+{
+	return store_event_seq() <= d->view->adopted_seq;
+}
+
+void
+drive_view_params_wrote(struct drive *d, const char *params,
+    unsigned long seq)
+{
+	struct view_cache *c = d->view;
+	struct vbd_params vbd = { .present = true };
+
+	if (!d->ops->params_parse(d, params, &vbd) ||
+	    !cache_set(&c->vbd_path, vbd.path)) {
+		c->stale |= VIEW_PARAMS;
+		return;
+	}
+	c->vbd_present = true;
+	c->vbd_format = vbd.format;
+	c->params_seq = seq;
+	c->stale &= ~(unsigned)VIEW_PARAMS;
+}
+
+/*
+ * The daemon's transaction wrote the params last: an event sent before
+ * it committed is its own write's echo, or older than it.
+ */
+bool
+drive_params_event_is_echo(const struct drive *d)
+{
+	return store_event_seq() <= d->view->params_seq;
 }
 
 void
@@ -182,7 +253,6 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		c->target_too_long = rc == -1;
 		if (!cache_set(&c->target, v->req.target))
 			return false;
-	}
 		c->format_bad = read_leaf(d, "format", buf, sizeof(buf)) == -1 ||
 		    format_parse(buf, &c->format) == -1;
 		/*
@@ -199,6 +269,7 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		if (!cache_set(&c->request_id, c->request_id_bad ? "" :
 		    v->req.request_id))
 			return false;
+	}
 	if (c->stale & VIEW_STATE)
 		c->has_state = read_leaf(d, "state", buf, 32) == 1 &&
 		    drive_state_parse(buf, &c->state) == 0;

@@ -36,6 +36,10 @@
  *	fe DEVID: cannot read BE/state: WHY	(S may not read its backend)
  *	fe DEVID: gone
  *	qmp: WHY				(our QMP connection broke)
+ * With $XCD_STUB_ANNOUNCE=1, each add-fd done is announced as the
+ * project's stub-side glue announces it (docs/protocol.md):
+ *	/local/domain/S/device-model/D/cdrom-fdset/DEVID = FDSET
+ *	add-fd announced DEVID fdset=N
  * SIGTERM or SIGINT: exits 0.  SIGUSR1 holds back every add-fd of a CD
  * that connects from then on; SIGUSR2 releases them (the tests use it to
  * play a stub domain that is slow, or never hands its disk to QEMU).
@@ -86,6 +90,7 @@ static bool		 rescan;
 static char		 fe_root[64];
 static const char	*qmp_path;
 static bool		 seed;
+static int		 announce_s = -1, announce_d;	/* XCD_STUB_ANNOUNCE */
 /*
  * SIGUSR1: connected CD vbds get no add-fd until SIGUSR2 (a stub domain
  * slow, or failing, to hand its disk to QEMU; the tests' switch).
@@ -350,10 +355,10 @@ add_fd(int devid, int fd, const char **why)
 static void
 cd_appeared(int devid, const char *be)
 {
-	char		*type, *pdev, node[64];
+	char		*type, *pdev, node[64], path[96], value[16];
 	const char	*why = NULL;
 	unsigned int	 maj, min;
-	int		 fd = -1;
+	int		 fd = -1, fdset;
 
 	type = xb_read(xs, XBT_NULL, be, "device-type");
 	pdev = xb_read(xs, XBT_NULL, be, "physical-device");
@@ -364,8 +369,17 @@ cd_appeared(int devid, const char *be)
 	else if ((fd = blkdev_open(maj, min, O_RDONLY | O_CLOEXEC, node,
 	    sizeof(node))) == -1)
 		why = strerror(errno);
-	else
-		add_fd(devid, fd, &why);
+	else if ((fdset = add_fd(devid, fd, &why)) >= 0 && announce_s >= 0) {
+		snprintf(path, sizeof(path),
+		    "/local/domain/%d/device-model/%d/cdrom-fdset/%d",
+		    announce_s, announce_d, devid);
+		snprintf(value, sizeof(value), "%d", fdset);
+		if (xs_write(xs, XBT_NULL, path, value, strlen(value)))
+			say("add-fd announced %d fdset=%d", devid, fdset);
+		else
+			say("add-fd not announced %d: %s", devid,
+			    strerror(errno));
+	}
 	if (why != NULL)
 		say("add-fd failed %d: %s", devid, why);
 out:
@@ -535,7 +549,7 @@ main(int argc, char *argv[])
 {
 	struct pollfd	 pfd[3];
 	sigset_t	 set;
-	char		**ev, path[PATH_LEN], *target;
+	char		**ev, path[PATH_LEN], *target, *env;
 	struct vbd	*v;
 	size_t		 i;
 	int		 stubdom, guest;
@@ -546,6 +560,11 @@ main(int argc, char *argv[])
 		errx(2, "usage: stub-agent S D SOCKET QMPSOCK [--seed]");
 	stubdom = parse_domid(argv[1]);
 	guest = parse_domid(argv[2]);
+	if ((env = getenv("XCD_STUB_ANNOUNCE")) != NULL &&
+	    strcmp(env, "1") == 0) {
+		announce_s = stubdom;
+		announce_d = guest;
+	}
 	qmp_path = argv[4];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigemptyset(&set);

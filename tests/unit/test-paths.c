@@ -48,6 +48,10 @@ test_builders(void)
 	    "/local/domain/4/device-model/3/state",
 	    "device model state in a stub domain");
 	is_int(path_dm_state(buf, -1, 3), -1, "a bad device model domid");
+	is_str(built(path_stub_fdset(buf, 4, 3, 5632)),
+	    "/local/domain/4/device-model/3/cdrom-fdset/5632",
+	    "a stub domain's fdset announcement");
+	is_int(path_stub_fdset(buf, 4, 3, -1), -1, "a bad devid");
 	is_str(built(path_dm_domid(buf, 3)),
 	    "/local/domain/3/image/device-model-domid",
 	    "device model domid");
