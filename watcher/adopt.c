@@ -190,6 +190,7 @@ drive_free(struct drive *d)
 	image_close(d);
 	drive_view_free(d);
 	free(d->goal);
+	free(d->replan_key);
 	free(d->failed);
 	free(d);
 }

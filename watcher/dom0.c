@@ -178,9 +178,9 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 	case CMD_NONE:
 		/* A newer request arrived after attaching: attach that one. */
 		if (!request_attached(rq, &v->vbd)) {
-			log_info("dom %d %s: request changed, re-planning",
-			    d->domid, d->vdev);
-			drive_transition(d, DRIVE_DETACHING, NULL, NULL);
+			drive_replan(d, rq, DRIVE_DETACHING, "the vbd's params "
+			    "name %s:%.200s, not the request", format_name(
+			    v->vbd.format), v->vbd.path);
 			return;
 		}
 		if (image_ensure(d, rq) != IMAGE_READY)
@@ -211,9 +211,8 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			return;
 		}
 		/* Something else is in the drive: start over from the top. */
-		log_info("dom %d %s: drive holds another medium, re-planning",
-		    d->domid, d->vdev);
-		drive_transition(d, DRIVE_EJECTING, NULL, NULL);
+		drive_replan(d, rq, DRIVE_EJECTING, "QEMU's drive holds "
+		    "another medium than the one attached");
 		return;
 	case CMD_ADD_FD:
 		if (fail_if_refused(d, reply, "add-fd"))

@@ -239,6 +239,8 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 	if (to == DRIVE_DONE || to == DRIVE_ERROR) {
 		image_close(d);
 		lock_release(d);
+		d->replans = 0;
+		text_set(&d->replan_key, NULL);
 	}
 	d->state = to;
 
@@ -337,6 +339,31 @@ drive_fail_code(struct drive *d, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	drive_vfail(d, (enum error_code)code, fmt, ap);
 	va_end(ap);
+}
+
+void
+drive_replan(struct drive *d, const struct request *req, enum drive_state to,
+    const char *fmt, ...)
+{
+	char key[REQUEST_KEY_MAX + REQUEST_ID_MAX + 1], why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	goal_key(key, sizeof(key), req);
+	if (!text_is(d->replan_key, key)) {
+		text_set(&d->replan_key, key);
+		d->replans = 0;
+	}
+	if (++d->replans > DRIVE_REPLANS_MAX) {
+		drive_fail_code(d, ERRC_DIVERGED, "cannot converge: re-planned %d "
+		    "times for the same request, and still %s",
+		    DRIVE_REPLANS_MAX, why);
+		return;
+	}
+	log_info("dom %d %s: %s; re-planning", d->domid, d->vdev, why);
+	drive_transition(d, to, NULL, NULL);
 }
 
 /* --- the steps every drive takes ------------------------------------- */

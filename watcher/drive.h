@@ -103,6 +103,9 @@ struct drive {
 	char *image_target;		/* allocated; NULL when none is open */
 	int image_format;		/* enum image_format it was checked for */
 	struct opener *opener;		/* opening it, off the loop */
+	/* Re-plans of one request with no progress: bounded (drive_replan). */
+	int replans;
+	char *replan_key;		/* allocated; the request re-planned */
 	/* The error-code of the drive_fail() in progress (errcode.h). */
 	int fail_code;
 

@@ -84,6 +84,16 @@ void drive_fail(struct drive *d, const char *fmt, ...)
 /* The same with the error-code (errcode.h) a tool sees beside error. */
 void drive_fail_code(struct drive *d, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * The step finds the drive disagreeing with the request it serves and
+ * goes back to state to (detaching or ejecting), logging why.  The same
+ * request re-planned DRIVE_REPLANS_MAX times ends in error instead,
+ * naming why: a drive that can never converge must not spin.
+ */
+#define DRIVE_REPLANS_MAX 4
+void drive_replan(struct drive *d, const struct request *req,
+    enum drive_state to, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Ends the step in progress and gives back the lock, writing nothing. */
 void drive_stop(struct drive *d);
 /* Looks again and runs the step of the drive's state. */

@@ -316,10 +316,9 @@ stub_attaching(struct drive *d, const struct drive_view *v)
 		if (stub_backend_read(d, "params", params, sizeof(params))) {
 			/* Left by an earlier run: keep it only if it is ours. */
 			if (strcmp(params, want) != 0) {
-				log_info("dom %d %s: stub vbd holds %s, not %s; "
-				    "re-planning", d->domid, d->vdev, params,
-				    want);
-				drive_transition(d, DRIVE_DETACHING, NULL, NULL);
+				drive_replan(d, rq, DRIVE_DETACHING, "the stub "
+				    "domain's vbd holds %.200s, not %.200s",
+				    params, want);
 				return;
 			}
 		} else if (!stub_vbd_create(d, want)) {
@@ -424,9 +423,9 @@ stub_changing(struct drive *d, const struct drive_view *v,
 		if (d->stub->wait != STUB_FDSET) {
 			/* A newer request arrived after attaching. */
 			if (!request_attached(rq, &v->vbd)) {
-				log_info("dom %d %s: request changed, "
-				    "re-planning", d->domid, d->vdev);
-				drive_transition(d, DRIVE_DETACHING, NULL, NULL);
+				drive_replan(d, rq, DRIVE_DETACHING, "the stub "
+				    "domain's vbd names %.200s, not the request",
+				    v->vbd.path);
 				return;
 			}
 			step_begin(d);
@@ -464,9 +463,8 @@ stub_changing(struct drive *d, const struct drive_view *v,
 				    NULL);
 				return;
 			}
-			log_info("dom %d %s: drive holds another medium, "
-			    "re-planning", d->domid, d->vdev);
-			drive_transition(d, DRIVE_EJECTING, NULL, NULL);
+			drive_replan(d, rq, DRIVE_EJECTING, "QEMU's drive "
+			    "holds another medium than the one attached");
 			return;
 		}
 		/* Monotonic µs, to measure from the stub's add-fd. */

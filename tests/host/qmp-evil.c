@@ -17,6 +17,9 @@
  *   deep               answers the first command with arrays nested
  *                      10000 deep
  *   close              closes the connection at the first command
+ *   escapes            answers every command with an error whose desc
+ *                      holds terminal escapes, CR and LF (to clear the
+ *                      screen, set the title and forge a status row)
  *
  * Except in bad-greeting, qmp_capabilities is answered properly, so the
  * hostile reply meets the client in its ready state.  One line per
@@ -46,7 +49,7 @@
 enum mode {
 	M_SILENT, M_NO_REPLY, M_BAD_GREETING, M_OVERSIZED, M_FLOOD,
 	M_WRONG_ID, M_GARBAGE, M_RETURN_SHAPE, M_DEVICE_TYPE, M_DEEP,
-	M_CLOSE,
+	M_CLOSE, M_ESCAPES,
 };
 
 static const char *const mode_names[] = {
@@ -61,6 +64,7 @@ static const char *const mode_names[] = {
 	[M_DEVICE_TYPE] = "device-type",
 	[M_DEEP] = "deep",
 	[M_CLOSE] = "close",
+	[M_ESCAPES] = "escapes",
 };
 
 static void
@@ -125,7 +129,7 @@ reply(int fd, const char *ret, long long id)
 static bool
 answer(int fd, enum mode mode, long long id)
 {
-	char buf[256], *big;
+	char buf[256], line[512], *big;
 	bool ok;
 	int i;
 
@@ -158,6 +162,12 @@ answer(int fd, enum mode mode, long long id)
 		return puts_fd(fd, "this is not JSON }{ [\r\n");
 	case M_RETURN_SHAPE:
 		return reply(fd, "5", id);
+	case M_ESCAPES:
+		snprintf(line, sizeof(line), "{\"error\": {\"class\": "
+		    "\"GenericError\", \"desc\": \"\\u001b]0;owned\\u0007"
+		    "\\u001b[2J\\r\\ndom 1 hdc: done, fake.iso\\u009b31m\"}, "
+		    "\"id\": %lld}\r\n", id);
+		return puts_fd(fd, line);
 	case M_DEVICE_TYPE:
 		return reply(fd, "[{\"device\": 5}]", id);
 	case M_DEEP:
