@@ -33,6 +33,7 @@
 #include <xen/io/xenbus.h>
 
 #include "cdromd.h"
+#include "errcode.h"
 #include "hotplug.h"
 #include "log.h"
 #include "number.h"
@@ -60,6 +61,7 @@ struct stub_step {
 	unsigned recheck_ms;
 	bool announce_watched;		/* S's cdrom-fdset/DEVID node */
 	bool glue;			/* S's announcements have proved true */
+	bool killed_script;		/* a script was killed mid-run */
 };
 
 /* The seed patch's fixed fdset numbering: 8000 + the drive's index. */
@@ -163,9 +165,61 @@ stub_start(struct drive *d)
 	return stub_watch(d, true);
 }
 
+/* What a dead domain's killed script may have left, and who cleans it. */
+struct leftover {
+	char backend[DRIVE_PATH_MAX];
+	int domid, dm_domid;
+};
+
+static void
+leftover_removed(void *ctx, int status)
+{
+	struct leftover *l = ctx;
+
+	(void)status;
+	if (!store_domain_introduced(l->dm_domid) ||
+	    !store_domain_introduced(l->domid)) {
+		if (!store_rm(XBT_NULL, l->backend) && errno != ENOENT)
+			log_warn("dom %d: removing %s", l->domid, l->backend);
+	}
+	free(l);
+}
+
+/*
+ * The domain died while a script ran for its vbd: the script's group has
+ * been killed (a real block script takes seconds, then writes into the
+ * dead domain's backend, recreating it); "remove" undoes what it did,
+ * and the backend path goes, so that nothing stays under a dead
+ * domain's paths.  A daemon that only stops leaves drives alone.
+ */
+static void
+stub_clean_after_death(struct drive *d)
+{
+	char xenbus_path[64];
+	struct leftover *l;
+
+	if (!d->stub->killed_script ||
+	    (store_domain_introduced(d->dm_domid) &&
+	    store_domain_introduced(d->domid)))
+		return;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return;
+	snprintf(l->backend, sizeof(l->backend), "%s", d->backend);
+	l->domid = d->domid;
+	l->dm_domid = d->dm_domid;
+	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vbd/%d/%d",
+	    d->dm_domid, d->devid);
+	log_info("dom %d %s: the domain died while a hotplug script ran; "
+	    "undoing its work", d->domid, d->vdev);
+	if (hotplug_run(opts.hotplug_script, "remove", xenbus_path,
+	    leftover_removed, l) == NULL)
+		leftover_removed(l, 0);
+}
+
 static void
 stub_stop(struct drive *d)
 {
+	stub_clean_after_death(d);
 	stub_watch(d, false);
 	free(d->stub);
 	d->stub = NULL;
@@ -175,6 +229,8 @@ stub_stop(struct drive *d)
 static void
 stub_step_end(struct drive *d)
 {
+	if (d->stub->hotplug != NULL)
+		d->stub->killed_script = true;
 	hotplug_cancel(d->stub->hotplug);
 	d->stub->hotplug = NULL;
 	stub_watch_announce(d, false);
@@ -197,11 +253,13 @@ script_done(void *ctx, int status)
 	}
 	stub_backend_read(d, "hotplug-error", why, sizeof(why));
 	if (WIFEXITED(status))
-		drive_fail(d, "hotplug script %s %s exited with %d%s%s",
+		drive_fail_code(d, ERRC_HOTPLUG, "hotplug script %s %s exited "
+		    "with %d%s%s",
 		    opts.hotplug_script, d->stub->wait == STUB_ADD_SCRIPT ? "add" :
 		    "remove", WEXITSTATUS(status), why[0] ? ": " : "", why);
 	else
-		drive_fail(d, "hotplug script %s %s was killed by signal %d",
+		drive_fail_code(d, ERRC_HOTPLUG, "hotplug script %s %s was "
+		    "killed by signal %d",
 		    opts.hotplug_script, d->stub->wait == STUB_ADD_SCRIPT ? "add" :
 		    "remove", WTERMSIG(status));
 }
@@ -215,6 +273,7 @@ script_start(struct drive *d, const char *action, enum stub_wait wait)
 	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vbd/%d/%d",
 	    d->dm_domid, d->devid);
 	d->stub->wait = wait;
+	d->stub->killed_script = false;
 	d->stub->hotplug = hotplug_run(opts.hotplug_script, action, xenbus_path,
 	    script_done, d);
 	if (d->stub->hotplug == NULL) {
@@ -223,6 +282,15 @@ script_start(struct drive *d, const char *action, enum stub_wait wait)
 		return false;
 	}
 	return true;
+}
+
+/* The backend shows what an add did, or began: the script must undo it. */
+static bool
+script_worked(struct drive *d, char *buf, size_t len)
+{
+	return stub_backend_read(d, "hotplug-status", buf, len) ||
+	    stub_backend_read(d, "physical-device", buf, len) ||
+	    stub_backend_read(d, "node", buf, len);
 }
 
 /* detaching: S's vbd goes away the way libxl removes a device. */
@@ -249,9 +317,12 @@ stub_detaching(struct drive *d, const struct drive_view *v)
 		state = stub_vbd_state(d->backend);
 		if (state != -1 && state != XenbusStateClosed)
 			return;			/* the watch brings us back */
-		/* Only a vbd the script set up is torn down by it. */
-		if (state != -1 && stub_backend_read(d, "hotplug-status", status,
-		    sizeof(status))) {
+		/*
+		 * Only a vbd the script worked on is torn down by it: any
+		 * sign of its work will do, for an add killed at step-timeout
+		 * may have attached a loop device without hotplug-status.
+		 */
+		if (state != -1 && script_worked(d, status, sizeof(status))) {
 			script_start(d, "remove", STUB_REMOVE_SCRIPT);
 			return;
 		}
