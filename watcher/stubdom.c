@@ -42,6 +42,7 @@
 #include "step.h"
 #include "store.h"
 #include "stub_vbd.h"
+#include "stub_verify.h"
 
 /* What a stub domain's step is waiting for, between watch firings. */
 enum stub_wait {
@@ -366,7 +367,7 @@ static void
 stub_attaching(struct drive *d, const struct drive_view *v)
 {
 	const struct request *rq = &v->req;
-	char want[TARGET_MAX + 1], params[TARGET_MAX + 1];
+	char want[TARGET_MAX + 1], params[TARGET_MAX + 1], why[512];
 	char status[32];
 	int state;
 
@@ -417,6 +418,13 @@ stub_attaching(struct drive *d, const struct drive_view *v)
 		    strcmp(status, "connected") != 0) {
 			drive_fail(d, "hotplug script %s add did not report "
 			    "hotplug-status connected", opts.hotplug_script);
+			return;
+		}
+		/* The script opened the path again: the same file? */
+		if (rq->target[0] != '\0' &&
+		    !stub_vbd_is_checked_image(d, why, sizeof(why))) {
+			drive_fail_code(d, ERRC_POLICY, "%.200s: %s", rq->target,
+			    why);
 			return;
 		}
 		d->stub->wait = STUB_CONNECTED;
