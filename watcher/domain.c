@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "domain.h"
+#include "errcode.h"
 #include "domid.h"
 #include "drive.h"
 #include "log.h"
@@ -329,7 +330,9 @@ rejection_write(xs_transaction_t t, void *ctx)
 	const struct rejection *r = ctx;
 
 	if (!store_write_request(t, r->domid, r->vdev, "state", "error") ||
-	    !store_write_request(t, r->domid, r->vdev, "error", r->error))
+	    !store_write_request(t, r->domid, r->vdev, "error", r->error) ||
+	    !store_write_request(t, r->domid, r->vdev, "error-code",
+	    error_code_name(ERRC_NO_DRIVE)))
 		return -1;
 	return XS_TX_COMMIT;
 }

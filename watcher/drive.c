@@ -426,8 +426,8 @@ lock_taken(void *ctx, int err)
 
 	step_end(d);
 	if (err != 0) {
-		drive_fail(d, "cannot take libxl's device lock in %s: %s",
-		    devlock_dir(), strerror(err));
+		drive_fail_code(d, ERRC_BUSY, "cannot take libxl's device lock "
+		    "in %s: %s", devlock_dir(), strerror(err));
 		return;
 	}
 	d->locked = true;

@@ -16,6 +16,7 @@
 #include "devlock.h"
 #include "log.h"
 #include "qmp_client.h"
+#include "errcode.h"
 #include "step.h"
 
 /* libxl's qmp-socket-lock, and the first command, sent once it is held. */
@@ -190,7 +191,8 @@ fail_if_tray_refused(struct drive *d, const struct qmp_msg *reply,
 
 	if (!tray_refusal(d, reply, what, why, sizeof(why)))
 		return false;
-	drive_fail(d, "%s", why);
+	drive_fail_code(d, qmp_error_tray_locked(reply, d->devid) ?
+	    ERRC_LOCKED : ERRC_QEMU, "%s", why);
 	return true;
 }
 

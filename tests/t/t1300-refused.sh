@@ -124,6 +124,7 @@ test_expect_success 'a disk that is not a CD-ROM drive' '
 	wait_for "[ \"\$(drive_read 3 hda state 2>/dev/null)\" = error ]" &&
 	expect_eq "hda is not an emulated CD-ROM drive of domain 3" \
 	    "$(drive_read 3 hda error)" "error of hda" &&
+	expect_eq no-drive "$(drive_read 3 hda error-code)" "error-code of hda" &&
 	expect_medium 3 hdc "$A"
 '
 
