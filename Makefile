@@ -32,8 +32,9 @@ COMMON_SRCS   = $(wildcard common/*.c)
 WATCHER_SRCS  = $(filter-out watcher/fault.c,$(wildcard watcher/*.c))
 UNIT_SRCS     = $(wildcard tests/unit/test-*.c)
 SHIM_SRC      = tests/host/xsshim.c
+TXSHIM_SRC    = tests/host/txconflict.c
 SLOWFS_SRC    = tests/host/slowfs.c
-HOST_SRCS     = $(filter-out $(SHIM_SRC) $(SLOWFS_SRC),$(wildcard tests/host/*.c))
+HOST_SRCS     = $(filter-out $(SHIM_SRC) $(SLOWFS_SRC) $(TXSHIM_SRC),$(wildcard tests/host/*.c))
 
 PROTOCOL_OBJS = $(PROTOCOL_SRCS:%.c=$(BUILD)/%.o)
 COMMON_OBJS   = $(COMMON_SRCS:%.c=$(BUILD)/%.o)
@@ -44,9 +45,10 @@ UNIT_BINS     = $(UNIT_SRCS:%.c=$(BUILD)/%)
 HOST_BINS     = $(HOST_SRCS:%.c=$(BUILD)/%)
 SHIM_SO       = $(BUILD)/tests/host/xsshim.so
 SLOWFS        = $(BUILD)/tests/host/slowfs
+TXSHIM_SO     = $(BUILD)/tests/host/txconflict.so
 
 .PHONY: all check demo deps clean test-unit test-host
-all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO) $(SLOWFS)
+all: $(BUILD)/xen-cdromd $(BUILD)/xen-cdromd-faults $(BUILD)/xen-cdrom $(UNIT_BINS) $(HOST_BINS) $(SHIM_SO) $(SLOWFS) $(TXSHIM_SO)
 
 $(BUILD)/%.o: %.c $(wildcard protocol/*.h common/*.h watcher/*.h cli/*.h)
 	@mkdir -p $(dir $@)
@@ -83,6 +85,12 @@ $(BUILD)/tests/host/%: tests/host/%.c $(wildcard tests/host/*.h common/*.h) $(BU
 # The shim is preloaded into Debian's xenstored, which is not built with
 # the sanitizers' runtime: it never takes SANFLAGS.
 $(SHIM_SO): $(SHIM_SRC) tests/host/xshim.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+# Preloaded into the daemon by t4950 (conflicting transactions): like the
+# shim, built without the sanitizers.
+$(TXSHIM_SO): $(TXSHIM_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 

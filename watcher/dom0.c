@@ -87,8 +87,7 @@ dom0_detaching(struct drive *d, const struct drive_view *v)
 {
 	(void)v;
 	if (!params_write(d, NULL)) {
-		drive_fail(d, "cannot write the vbd's params: %s",
-		    strerror(errno));
+		drive_fail_store(d, "cannot write the vbd's params");
 		return;
 	}
 	drive_transition(d, DRIVE_ATTACHING, NULL, NULL);
@@ -111,8 +110,7 @@ dom0_attaching(struct drive *d, const struct drive_view *v)
 	if (image_ensure(d, rq) != IMAGE_READY)
 		return;
 	if (!params_write(d, rq)) {
-		drive_fail(d, "cannot write the vbd's params: %s",
-		    strerror(errno));
+		drive_fail_store(d, "cannot write the vbd's params");
 		return;
 	}
 	drive_transition(d, DRIVE_CHANGING, NULL, NULL);

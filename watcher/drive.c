@@ -332,6 +332,18 @@ drive_fail(struct drive *d, const char *fmt, ...)
 }
 
 void
+drive_fail_store(struct drive *d, const char *what)
+{
+	if (errno == EAGAIN)
+		drive_fail_code(d, ERRC_XENSTORE, "%s: xenstored aborted the "
+		    "transaction %d times in a row (a node in it keeps "
+		    "changing); giving up", what, XS_TX_TRIES);
+	else
+		drive_fail_code(d, ERRC_XENSTORE, "%s: %s", what,
+		    strerror(errno));
+}
+
+void
 drive_fail_code(struct drive *d, int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -81,6 +81,12 @@ void drive_transition_saved(struct drive *d, const char *medium,
 bool domain_uuid(int domid, char *uuid, size_t len);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * A failed xenstore write or transaction: error-code xenstore, and for
+ * a transaction that kept conflicting (common/xs.h's bound hit) words
+ * that say so, after "what: ".
+ */
+void drive_fail_store(struct drive *d, const char *what);
 /* The same with the error-code (errcode.h) a tool sees beside error. */
 void drive_fail_code(struct drive *d, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

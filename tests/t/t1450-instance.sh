@@ -7,7 +7,7 @@
 # refuses to start, naming the first; a background start connects and
 # checks before it detaches, so that a failure is its exit status.
 
-# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck disable=SC2016,SC2034 # test code is evaluated when it runs
 # shellcheck source=tests/t/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/t/lib-cdrom.sh

@@ -9,7 +9,7 @@
 # refusals say what to do: the file a symlink points to, "is a
 # directory", the format a file's magic announces.
 
-# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck disable=SC2016,SC2034 # test code is evaluated when it runs
 # shellcheck source=tests/t/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/t/lib-cdrom.sh
@@ -39,11 +39,11 @@ error_has() {
 # containing WHY and its error-code CODE.  A request follows an earlier
 # refusal: its own error is the one to wait for.
 refused() {
-	request "$1" hdc "$2" "$3" &&
-	wait_for "error_has $1 \"$4\"" 30 || {
+	request "$1" hdc "$2" "$3" || return 1
+	if ! wait_for "error_has $1 \"$4\"" 30; then
 		echo "error: expected \"*$4*\", got \"$(drive_read "$1" hdc error)\""
 		return 1
-	}
+	fi
 	expect_eq "$5" "$(drive_read "$1" hdc error-code)" error-code
 }
 

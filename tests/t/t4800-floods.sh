@@ -14,7 +14,7 @@
 #   InitWait): each write ran a full step, ~10 s for a bystander.
 # The figures go to the test's output ("# ..." lines).
 
-# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck disable=SC2016,SC2034 # test code is evaluated when it runs
 # shellcheck source=tests/t/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/t/lib-cdrom.sh
@@ -49,11 +49,11 @@ flood_start() {
 	 echo $? >"$HOSTDIR/flood.done") >"$HOSTDIR/flood.log" 2>&1 &
 }
 flood_wait() {
-	wait_for "[ -e \"$HOSTDIR/flood.done\" ]" 120 &&
-	expect_eq 0 "$(cat "$HOSTDIR/flood.done")" "the flood's status" || {
+	if ! wait_for "[ -e \"$HOSTDIR/flood.done\" ]" 120 ||
+	    ! expect_eq 0 "$(cat "$HOSTDIR/flood.done")" "the flood's status"; then
 		cat "$HOSTDIR/flood.log"
 		return 1
-	}
+	fi
 }
 
 test_expect_success 'setup: two guests, one with a stub domain, and the daemon' '

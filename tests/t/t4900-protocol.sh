@@ -15,7 +15,7 @@
 #   with (a qdisk-typed backend under backend/vbd) ends in error, saying
 #   so, instead of re-planning forever.
 
-# shellcheck disable=SC2016 # test code is evaluated when it runs
+# shellcheck disable=SC2016,SC2034 # test code is evaluated when it runs
 # shellcheck source=tests/t/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/t/lib-cdrom.sh
@@ -37,7 +37,7 @@ request_id() {
 # answered D VDEV ID: the drive answered request ID.
 answered() {
 	[ "$(drive_read "$1" "$2" answered-id 2>/dev/null)" = "$3" ] &&
-	    { drive_is "$1" "$2" done || drive_is "$1" "$2" error; }
+	    { drive_is "$1" "$2" "done" || drive_is "$1" "$2" "error"; }
 }
 
 # changes D: how many changes of D's hdc the daemon started.
