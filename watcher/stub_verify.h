@@ -20,4 +20,11 @@ struct drive;
 bool stub_vbd_is_checked_image(const struct drive *d, char *why,
     size_t whylen);
 
+/*
+ * Does the loop device the backend's node names still hold a file?  An
+ * add killed before it wrote hotplug-status leaves one behind; a remove
+ * that ran leaves the node but no file in it.
+ */
+bool stub_vbd_loop_bound(const struct drive *d);
+
 #endif

@@ -290,8 +290,7 @@ static bool
 script_worked(struct drive *d, char *buf, size_t len)
 {
 	return stub_backend_read(d, "hotplug-status", buf, len) ||
-	    stub_backend_read(d, "physical-device", buf, len) ||
-	    stub_backend_read(d, "node", buf, len);
+	    stub_vbd_loop_bound(d);
 }
 
 /* detaching: S's vbd goes away the way libxl removes a device. */
@@ -319,9 +318,10 @@ stub_detaching(struct drive *d, const struct drive_view *v)
 		if (state != -1 && state != XenbusStateClosed)
 			return;			/* the watch brings us back */
 		/*
-		 * Only a vbd the script worked on is torn down by it: any
-		 * sign of its work will do, for an add killed at step-timeout
-		 * may have attached a loop device without hotplug-status.
+		 * Only a vbd the script worked on is torn down by it:
+		 * hotplug-status, or a loop device still bound (an add killed
+		 * at step-timeout attaches one and writes node and
+		 * physical-device, but no hotplug-status).
 		 */
 		if (state != -1 && script_worked(d, status, sizeof(status))) {
 			script_start(d, "remove", STUB_REMOVE_SCRIPT);

@@ -88,8 +88,11 @@ test_expect_success '--format qcow2, before the command, goes in as qcow2' '
 	expect_medium 3 hdc "$Q"
 '
 
-test_expect_success 'the same qcow2 file as raw is refused: nothing is guessed' '
+# The daemon guesses no format (issue 16): a qcow2 image asked for as
+# raw is refused, and the error says which format to ask for.
+test_expect_success 'the same qcow2 file as raw is refused, naming its format' '
 	cli_rc 1 insert 3 hdc "$Q" --format=raw &&
+	grep -qF "looks like qcow2: use --format qcow2" err &&
 	expect_eq "$Q looks like qcow2: use --format qcow2" \
 	    "$(drive_read 3 hdc error)" "error" &&
 	expect_eq format "$(drive_read 3 hdc error-code)" "error-code" &&
