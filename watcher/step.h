@@ -107,6 +107,11 @@ void drive_continue(struct drive *d);
 /* A QMP reply (NULL: the connection failed, err says why) for the step. */
 void drive_reply(struct drive *d, const struct qmp_msg *reply,
     const char *err);
+/*
+ * The key of the request a change serves, and the request-id it answers
+ * (drive.c).
+ */
+void goal_key(char *buf, size_t len, const struct request *req);
 /* Ends the step in progress: its timer, QMP connection, the kind's part. */
 void step_end(struct drive *d);
 /* Sets *slot to a copy of value (NULL: none); slot holds exactly value. */

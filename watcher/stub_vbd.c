@@ -1,13 +1,17 @@
 /*
  * A stub domain's PV vbd of a drive, in xenstore: read, created, closed
  * and deleted as libxl does it (libxl__device_generic_add and
- * libxl__initiate_device_generic_remove).  The steps that decide when
- * are stubdom.c's.
+ * libxl__initiate_device_generic_remove), and what a hotplug script
+ * killed with its domain left behind, undone.  The steps that decide
+ * when are stubdom.c's.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cdromd.h"
+#include "hotplug.h"
 #include "log.h"
 #include "number.h"
 #include "step.h"
@@ -162,4 +166,68 @@ stub_vbd_create(struct drive *d, const char *params)
 		return true;
 	log_warn("dom %d %s: writing vbd %s", d->domid, d->vdev, d->backend);
 	return false;
+}
+
+/* The medium a stub vbd's params name: "" for libxl's empty CD file. */
+bool
+stub_vbd_params_parse(const struct drive *d, const char *params,
+    struct vbd_params *vbd)
+{
+	char empty[512];
+
+	stub_empty_cdrom_path(d, empty, sizeof(empty));
+	vbd->format = FORMAT_RAW;
+	snprintf(vbd->path, sizeof(vbd->path), "%s",
+	    strcmp(params, empty) == 0 ? "" : params);
+	return true;
+}
+
+/* What a dead domain's killed script may have left, and who cleans it. */
+struct leftover {
+	char backend[DRIVE_PATH_MAX];
+	int domid, dm_domid;
+};
+
+static void
+leftover_removed(void *ctx, int status)
+{
+	struct leftover *l = ctx;
+
+	(void)status;
+	if (!store_domain_introduced(l->dm_domid) ||
+	    !store_domain_introduced(l->domid)) {
+		if (!store_rm(XBT_NULL, l->backend) && errno != ENOENT)
+			log_warn("dom %d: removing %s", l->domid, l->backend);
+	}
+	free(l);
+}
+
+/*
+ * The domain died while a script ran for its vbd: the script's group has
+ * been killed (a real block script takes seconds, then writes into the
+ * dead domain's backend, recreating it); "remove" undoes what it did,
+ * and the backend path goes, so that nothing stays under a dead
+ * domain's paths.  A daemon that only stops leaves drives alone.
+ */
+void
+stub_vbd_clean_after_death(struct drive *d)
+{
+	char xenbus_path[64];
+	struct leftover *l;
+
+	if ((store_domain_introduced(d->dm_domid) &&
+	    store_domain_introduced(d->domid)))
+		return;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return;
+	snprintf(l->backend, sizeof(l->backend), "%s", d->backend);
+	l->domid = d->domid;
+	l->dm_domid = d->dm_domid;
+	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vbd/%d/%d",
+	    d->dm_domid, d->devid);
+	log_info("dom %d %s: the domain died while a hotplug script ran; "
+	    "undoing its work", d->domid, d->vdev);
+	if (hotplug_run(opts.hotplug_script, "remove", xenbus_path,
+	    leftover_removed, l) == NULL)
+		leftover_removed(l, 0);
 }

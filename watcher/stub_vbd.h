@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct drive;
+struct vbd_params;
 
 /* The xenbus state of the vbd's backend or frontend dir; -1: none. */
 int stub_vbd_state(const char *dir);
@@ -21,6 +22,14 @@ void stub_empty_cdrom_path(const struct drive *d, char *buf, size_t len);
 bool stub_vbd_close(struct drive *d);
 /* Deletes the backend, the frontend and libxl's record at once. */
 bool stub_vbd_delete(struct drive *d);
+/* The medium a stub vbd's params name: "" for libxl's empty CD file. */
+bool stub_vbd_params_parse(const struct drive *d, const char *params,
+    struct vbd_params *vbd);
+/*
+ * The domain died while a hotplug script ran for the vbd and was
+ * killed: undoes what the script did and removes the backend path.
+ */
+void stub_vbd_clean_after_death(struct drive *d);
 /* Writes a new vbd for params as libxl writes a PHY CD-ROM. */
 bool stub_vbd_create(struct drive *d, const char *params);
 

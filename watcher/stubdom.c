@@ -77,20 +77,6 @@ struct stub_step {
 /* A stub whose glue announces its add-fd: a backstop only, as libxl. */
 #define GLUE_RECHECK_MS		200
 
-/* The medium a stub vbd's params name: "" for libxl's empty CD file. */
-static bool
-stub_params_parse(const struct drive *d, const char *params,
-    struct vbd_params *vbd)
-{
-	char empty[512];
-
-	stub_empty_cdrom_path(d, empty, sizeof(empty));
-	vbd->format = FORMAT_RAW;
-	snprintf(vbd->path, sizeof(vbd->path), "%s",
-	    strcmp(params, empty) == 0 ? "" : params);
-	return true;
-}
-
 /* Is this fdset the one the stub domain made for the drive? */
 static bool
 stub_fdset_matches(const struct drive *d, int fdset_id, const char *opaque)
@@ -166,61 +152,11 @@ stub_start(struct drive *d)
 	return stub_watch(d, true);
 }
 
-/* What a dead domain's killed script may have left, and who cleans it. */
-struct leftover {
-	char backend[DRIVE_PATH_MAX];
-	int domid, dm_domid;
-};
-
-static void
-leftover_removed(void *ctx, int status)
-{
-	struct leftover *l = ctx;
-
-	(void)status;
-	if (!store_domain_introduced(l->dm_domid) ||
-	    !store_domain_introduced(l->domid)) {
-		if (!store_rm(XBT_NULL, l->backend) && errno != ENOENT)
-			log_warn("dom %d: removing %s", l->domid, l->backend);
-	}
-	free(l);
-}
-
-/*
- * The domain died while a script ran for its vbd: the script's group has
- * been killed (a real block script takes seconds, then writes into the
- * dead domain's backend, recreating it); "remove" undoes what it did,
- * and the backend path goes, so that nothing stays under a dead
- * domain's paths.  A daemon that only stops leaves drives alone.
- */
-static void
-stub_clean_after_death(struct drive *d)
-{
-	char xenbus_path[64];
-	struct leftover *l;
-
-	if (!d->stub->killed_script ||
-	    (store_domain_introduced(d->dm_domid) &&
-	    store_domain_introduced(d->domid)))
-		return;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return;
-	snprintf(l->backend, sizeof(l->backend), "%s", d->backend);
-	l->domid = d->domid;
-	l->dm_domid = d->dm_domid;
-	snprintf(xenbus_path, sizeof(xenbus_path), "backend/vbd/%d/%d",
-	    d->dm_domid, d->devid);
-	log_info("dom %d %s: the domain died while a hotplug script ran; "
-	    "undoing its work", d->domid, d->vdev);
-	if (hotplug_run(opts.hotplug_script, "remove", xenbus_path,
-	    leftover_removed, l) == NULL)
-		leftover_removed(l, 0);
-}
-
 static void
 stub_stop(struct drive *d)
 {
-	stub_clean_after_death(d);
+	if (d->stub->killed_script)
+		stub_vbd_clean_after_death(d);
 	stub_watch(d, false);
 	free(d->stub);
 	d->stub = NULL;
@@ -630,7 +566,7 @@ const struct drive_ops stub_drive_ops = {
 	.raw_only = true,
 	.vbd_error = ERRC_STUB,
 	.vbd_paths = stub_vbd_paths,
-	.params_parse = stub_params_parse,
+	.params_parse = stub_vbd_params_parse,
 	.start = stub_start,
 	.stop = stub_stop,
 	.detaching = stub_detaching,
