@@ -164,9 +164,13 @@ drive_adopt(int domid, int dm_domid, const char *vdev, int devid,
 		log_warn("dom %d %s: creating cdrom-request nodes", domid, vdev);
 		goto fail;
 	}
-	/* Nodes found are read at the first look; nodes made, not. */
-	if (!a.created || !drive_view_created(d, &vbd, store_commit_seq()))
-		drive_view_adopted(d, store_commit_seq());
+	/*
+	 * Nodes found are read at the first look; nodes made, not.  Their
+	 * events still mark them stale: a tool's write that follows the
+	 * commit cannot be told from the commit's own echo.
+	 */
+	if (a.created)
+		drive_view_created(d, &vbd);
 	if (d->ops->start != NULL && !d->ops->start(d))
 		goto fail;
 	log_info("dom %d %s: adopted (devid %d%s%.0d), medium \"%s\"", domid,

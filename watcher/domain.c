@@ -388,26 +388,6 @@ domain_check_requests(struct domain *dom, unsigned n_adopted)
 	free(vdevs);
 }
 
-/*
- * An event on the request directory itself, sent before the commit of
- * every drive's adoption: each of those transactions read it, and each
- * drive's first look comes after (store.h, drive_event_is_echo()).
- */
-static bool
-domain_dir_echo(const struct domain *dom, const char *path)
-{
-	char dir[XS_PATH_MAX];
-	const struct drive *d;
-
-	if (dom->drives == NULL || path_request_dir(dir, dom->domid) == -1 ||
-	    strcmp(path, dir) != 0)
-		return false;
-	for (d = dom->drives; d != NULL; d = d->next)
-		if (!drive_event_is_echo(d))
-			return false;
-	return true;
-}
-
 static void
 domain_check_due(void *ctx)
 {
@@ -438,12 +418,10 @@ domain_request_event(struct domain *dom, const char *path)
 		/*
 		 * A node a guest made under its eject (xenstored's write
 		 * permission allows it): nothing the daemon reads, so it costs
-		 * nothing.  An echo of the adoptions' own writes neither.
-		 * Anything else (the directory itself) asks for one sweep per
+		 * nothing.  Anything else (the directory itself) asks for one sweep per
 		 * burst, however many events the burst holds.
 		 */
-		if (!path_below_request_leaf(path, dom->domid) &&
-		    !domain_dir_echo(dom, path))
+		if (!path_below_request_leaf(path, dom->domid))
 			domain_check_soon(dom);
 		return;
 	}

@@ -142,12 +142,6 @@ void drive_recheck(struct drive *d);
 /* Something changed in the stub domain's vbd: a waiting step looks. */
 void drive_vbd_event(struct drive *d);
 
-/*
- * The watch event being handled was sent before the drive's adoption
- * committed (store.h): an echo of it, which the first look covers.
- */
-bool drive_event_is_echo(const struct drive *d);
-
 /* Forgets the drive (domain gone): no more xenstore writes, no QMP. */
 void drive_free(struct drive *d);
 

@@ -54,8 +54,6 @@ drive_vbd_due(void *ctx)
 void
 drive_request_event(struct drive *d, const char *leaf)
 {
-	if (drive_event_is_echo(d))
-		return;
 	if (leaf != NULL &&
 	    (strcmp(leaf, "target") == 0 || strcmp(leaf, "format") == 0))
 		d->rewritten = true;

@@ -163,14 +163,10 @@ bool drive_view_init(struct drive *d);
 void drive_view_free(struct drive *d);
 bool drive_view_read(struct drive *d, struct drive_view *v);
 /*
- * Adoption committed (commit seq, store.h) with the request's nodes as
- * they were; the view reads them all at its first look.  When adoption
- * created them all itself, drive_view_created() takes what it wrote
- * (what the vbd holds) and leaves nothing to read.
+ * Adoption created every node of the request itself: the view takes
+ * what it wrote (what the vbd holds) instead of reading it.
  */
-void drive_view_adopted(struct drive *d, unsigned long seq);
-bool drive_view_created(struct drive *d, const struct vbd_params *vbd,
-    unsigned long seq);
+bool drive_view_created(struct drive *d, const struct vbd_params *vbd);
 /*
  * The daemon's transaction (commit seq) wrote params into the vbd: the
  * view takes them as a read would, and the events that commit's writes

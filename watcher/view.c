@@ -25,7 +25,6 @@
 struct view_cache {
 	unsigned stale;
 	/* The commit that adopted the drive (store.h's stamps); 0: none. */
-	unsigned long adopted_seq;
 	/* The commit that last wrote the vbd's params, the daemon's own. */
 	unsigned long params_seq;
 	bool has_target;
@@ -79,15 +78,8 @@ drive_view_free(struct drive *d)
 	d->view = NULL;
 }
 
-void
-drive_view_adopted(struct drive *d, unsigned long seq)
-{
-	d->view->adopted_seq = seq;
-}
-
 bool
-drive_view_created(struct drive *d, const struct vbd_params *vbd,
-    unsigned long seq)
+drive_view_created(struct drive *d, const struct vbd_params *vbd)
 {
 	struct view_cache *c = d->view;
 
@@ -102,20 +94,8 @@ drive_view_created(struct drive *d, const struct vbd_params *vbd,
 	c->state = DRIVE_DONE;
 	c->vbd_present = vbd->present;
 	c->vbd_format = vbd->format;
-	c->adopted_seq = seq;
 	c->stale = 0;
 	return true;
-}
-
-/*
- * Adoption's transaction read or wrote every node of the drive's
- * request, and its first look comes after it: an event xenstored sent
- * before that commit is one the first look needs no read for.
- */
-bool
-drive_event_is_echo(const struct drive *d)
-{
-	return store_event_seq() <= d->view->adopted_seq;
 }
 
 void
