@@ -72,7 +72,10 @@ drive_follow(struct drive *d)
 		log_warn("dom %d %s: writing the request that follows",
 		    d->domid, d->vdev);
 		drive_view_stale(d, VIEW_ALL);
-	} else if (!f.gone)
+	} else if (!f.gone) {
+		/* Written by us: the view needs no read (target's event marks it). */
+		d->state = DRIVE_DONE;
 		drive_view_wrote(d, DRIVE_DONE, v.vbd.path, NULL);
+	}
 	return true;
 }

@@ -25,6 +25,7 @@ struct saved_config {
 	struct userdata_job *job;
 	struct loop_timer *timer;
 	char *medium;		/* for the transition; NULL: leave it */
+	char *request;		/* the target the file is given */
 };
 
 static void
@@ -68,23 +69,28 @@ saved_timeout(void *ctx)
 
 /*
  * The medium the drive now holds: medium when given ("" for none),
- * else the request the change served, "FORMAT:TARGET" in d->goal.
+ * else the request the change served; its format the request's.  The
+ * request is read again (a request rewritten during the change is the
+ * one served), *path then pointing into s->request.
  */
 static bool
-holds(const struct drive *d, const char *medium, struct libxl_medium *m)
+holds(struct saved_config *s, const char *medium, struct libxl_medium *m)
 {
-	const char *colon, *target;
-	char name[16];
+	struct drive *d = s->d;
+	struct drive_view v;
 
 	m->vdev = d->vdev;
 	m->format = FORMAT_RAW;
-	if (d->goal == NULL || (colon = strchr(d->goal, ':')) == NULL ||
-	    (size_t)(colon - d->goal) >= sizeof(name))
+	if (!drive_view_read(d, &v) || !v.req.has_target ||
+	    (medium != NULL && strcmp(medium, v.req.target) != 0 &&
+	    medium[0] != '\0'))
 		return false;
-	snprintf(name, sizeof(name), "%.*s", (int)(colon - d->goal), d->goal);
-	target = colon + 1;
-	m->path = medium != NULL ? medium : target;
-	return m->path[0] == '\0' || format_parse(name, &m->format) == 0;
+	if ((s->request = strdup(medium != NULL ? medium : v.req.target)) ==
+	    NULL)
+		return false;
+	m->path = s->request;
+	m->format = v.req.format;
+	return true;
 }
 
 void
@@ -106,7 +112,7 @@ saved_config_start(struct drive *d, const char *medium)
 	d->saving = s;
 	/* Events read meanwhile wait for the transition, as for a step. */
 	d->busy = true;
-	if (!holds(d, s->medium, &m)) {
+	if (!holds(s, s->medium, &m)) {
 		log_warnx("dom %d %s: libxl's saved configuration left alone: "
 		    "the request served is unknown", d->domid, d->vdev);
 		saved_end(s, "not updated: the request served is unknown");
@@ -138,5 +144,6 @@ saved_config_cancel(struct drive *d)
 	userdata_cancel(s->job);
 	loop_timer_del(s->timer);
 	free(s->medium);
+	free(s->request);
 	free(s);
 }

@@ -131,6 +131,7 @@ test_expect_success 'a target written during a change wins' '
 # daemon's back (xl cd-insert's QMP command and params) is followed,
 # not undone: the request becomes what the drive holds, with a warning.
 test_expect_success 'a medium changed behind the daemon is followed' '
+	moves=$(transitions 3 hdc | wc -l) &&
 	qmp_test 3 blockdev-change-medium \
 	    "{\"id\":\"ide-5632\",\"filename\":\"$A\",\"format\":\"raw\"}" \
 	    >/dev/null &&
@@ -141,7 +142,10 @@ test_expect_success 'a medium changed behind the daemon is followed' '
 	expect_medium 3 hdc "$A" &&
 	params_are "aio:$A" &&
 	grep -q "hdc: medium changed outside xen-cdromd (xl cd-insert?): following" \
-	    "$HOSTDIR/log/cdromd.log"
+	    "$HOSTDIR/log/cdromd.log" &&
+	sleep 0.5 &&
+	expect_eq "$moves" "$(transitions 3 hdc | wc -l)" \
+	    "transitions: following changes nothing in QEMU"
 '
 
 test_expect_success 'and so is an eject behind its back' '

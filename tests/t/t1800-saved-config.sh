@@ -16,8 +16,8 @@
 # shellcheck source=tests/t/lib-cdrom.sh
 . "$TEST_DIR/lib-cdrom.sh"
 
-A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso BOOT=$HOSTDIR/boot.img
-make_iso "$A" && make_iso "$B" && make_iso "$BOOT" || exit 1
+A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso BOOT=$HOSTDIR/boot.img Q=$HOSTDIR/q.qcow2
+make_iso "$A" && make_iso "$B" && make_iso "$BOOT" && make_qcow2 "$Q" || exit 1
 FIXTURES=$HOST_SCRIPT_DIR/libxl-json
 # shellcheck disable=SC2034 # both are used in the tests' code
 FAULTY=$BUILD/xen-cdromd-faults CRASHED=86	# FAULT_EXIT_STATUS
@@ -190,6 +190,15 @@ test_expect_success 'a file without the drive is left as it is' '
 	expect_eq "not updated: no element of its disks[] has this vdev" \
 	    "$(drive_read 4 hdc saved-config)" saved-config &&
 	cmp nohdc "$(libxl_json_file 4)"
+'
+
+test_expect_success 'a target rewritten during a change: the file names the one served, in its format' '
+	request 3 hdc "$B" raw &&
+	request 3 hdc "$Q" qcow2 &&
+	wait_done 3 hdc "$Q" &&
+	expect_eq updated "$(drive_read 3 hdc saved-config)" saved-config &&
+	expect_eq "{\"pdev_path\":\"$Q\",\"vdev\":\"hdc\",\"format\":\"qcow2\",\"removable\":1,\"is_cdrom\":1}" \
+	    "$(tr -d "\0" <"$(saved3)" | jq -c ".disks[1]")" "hdc in the file"
 '
 
 test_expect_success 'a medium QEMU refuses leaves no fdset behind' '
