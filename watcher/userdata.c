@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,15 +147,28 @@ fail:
 	return NULL;
 }
 
-/* The writer child: only async-signal-safe calls, then _exit. */
+/*
+ * The writer child: only async-signal-safe calls (we forked a threaded
+ * process), then _exit.  It keeps no descriptor but its report's, so a
+ * QMP socket or a lock of the daemon's is never held up by it, and it
+ * dies with the daemon, which holds the lock it writes under: a killed
+ * daemon leaves the old file, a userdata-n at most.
+ */
 static void __attribute__((noreturn))
-writer(const char *temp, const char *file, const char *text, size_t len,
-    int report)
+writer(pid_t parent, const char *temp, const char *file, const char *text,
+    size_t len, int report)
 {
 	struct writer_report rep = { 0, 0 };
 	ssize_t r;
 	size_t done = 0;
 	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	if (report > 3)
+		close_range(3, (unsigned)report - 1, 0);
+	close_range((unsigned)report + 1, ~0U, 0);
 
 	if ((fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) == -1)
@@ -224,7 +238,7 @@ userdata_write(struct userdata_job *j)
 	size_t len, cap;
 	long n;
 	int fds[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	if ((in = read_file(j->file, &len)) == NULL) {
 		job_fail(j, errno == ENOENT ? NO_FILE : strerror(errno));
@@ -249,10 +263,9 @@ userdata_write(struct userdata_job *j)
 		return;
 	}
 	fault_point("child start:", "the write of %s", j->file);
-	if ((pid = fork()) == 0) {
-		close(fds[0]);
-		writer(j->temp, j->file, out, (size_t)n, fds[1]);
-	}
+	parent = getpid();
+	if ((pid = fork()) == 0)
+		writer(parent, j->temp, j->file, out, (size_t)n, fds[1]);
 	free(out);
 	close(fds[1]);
 	j->pipe = fds[0];
