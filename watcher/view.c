@@ -198,7 +198,16 @@ vbd_params_read(const struct drive *d, struct vbd_params *vbd)
 		/* A stub domain's vbd is gone between detaching and attaching. */
 		if (d->ops->vbd_always_present && errno == ENOENT)
 			return true;
-		log_warnx("dom %d %s: cannot read %s", d->domid, d->vdev, path);
+		/*
+		 * Gone: libxl removes a dying domain's vbds before the domain
+		 * (xl destroy, and the end of xl save or migrate); the
+		 * release that follows forgets the drive.
+		 */
+		if (errno == ENOENT)
+			log_debug("dom %d %s: no %s", d->domid, d->vdev, path);
+		else
+			log_warnx("dom %d %s: cannot read %s", d->domid,
+			    d->vdev, path);
 		return false;
 	}
 	if (!d->ops->params_parse(d, buf, vbd)) {
