@@ -14,7 +14,7 @@
  * kernel's block-device uevents (netlink), and inotify on SYSFS/block
  * for a test's stand-in sysfs; every event rescans SYSFS/block.  Block
  * devices present at start-up are QEMU's own (its command line opens
- * them): they get no add-fd.
+ * them): they get no add-fd, and neither does an empty one (0 sectors).
  *
  * Its QMP socket is a monitor of its own (the stub's init gives QEMU a
  * second -qmp for it), never libxl's, and it sends one command at a
@@ -582,8 +582,22 @@ hand_over(struct disk *d)
 {
 	char	 path[PATH_MAX], xp[160], val[16];
 	const char *why = NULL;
+	unsigned long long sectors;
+	FILE	*f;
 	int	 fd, fdset;
 
+	/* An empty CD vbd (libxl's empty-cdrom file) carries no medium. */
+	snprintf(path, sizeof(path), "%s/block/%s/size", sysfs, d->name);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fscanf(f, "%llu", &sectors) != 1)
+			sectors = 1;
+		fclose(f);
+		if (sectors == 0) {
+			say("empty %d %s: no add-fd", d->devid, d->name);
+			d->done = true;
+			return;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/%s", devdir, d->name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		if (++d->tries >= RETRIES) {
@@ -816,15 +830,22 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Our own domain and the guest: relative "domid" and "target". */
-	if (domid == -1 && (domid = xs_read_int("domid")) == -1) {
+	/* Our own domain and the guest: relative "domid" and "target",
+	 * waited for a while (xenstore may not be ready for us yet). */
+	for (i = 0; i < 100 && domid == -1; i++)
+		if ((domid = xs_read_int("domid")) == -1)
+			usleep(100000);
+	if (domid == -1) {
 		fprintf(stderr, "%s: no domid (%s): %s\n", prog, xs_path,
 		    strerror(errno));
 		return 1;
 	}
 	if (target == -1) {
 		snprintf(path, sizeof(path), "/local/domain/%d/target", domid);
-		if ((target = xs_read_int(path)) == -1) {
+		for (i = 0; i < 100 && target == -1; i++)
+			if ((target = xs_read_int(path)) == -1)
+				usleep(100000);
+		if (target == -1) {
 			fprintf(stderr, "%s: no %s: %s\n", prog, path,
 			    strerror(errno));
 			return 1;
