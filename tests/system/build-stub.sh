@@ -57,9 +57,10 @@ done | sort -u | while read -r lib; do
 	copy "${lib#/}"
 done
 # The loader's own name as the binaries ask for it.
-for l in "$d0"/lib64/ld-linux-x86-64.so.2; do
-	[ -e "$l" ] && { mkdir -p "$st/lib64"; cp -L "$l" "$st/lib64/"; }
-done
+if [ -e "$d0/lib64/ld-linux-x86-64.so.2" ]; then
+	mkdir -p "$st/lib64"
+	cp -L "$d0/lib64/ld-linux-x86-64.so.2" "$st/lib64/"
+fi
 ln -s "/$xenlib/vchan-socket-proxy" "$st/bin/vchan-socket-proxy"
 ln -s "$qemu" "$st/bin/qemu"
 # QEMU's data files for an HVM guest without graphics (option ROMs are

@@ -97,7 +97,7 @@ one() {
 
 	# The dom0 prints SYSTEM-TEST-END however its test ended; a hung
 	# boot or test is ended here after $limit seconds.
-	first= ended=
+	first='' ended=''
 	while :; do
 		if grep -q 'SYSTEM-TEST-END' "$log"; then
 			ended=yes

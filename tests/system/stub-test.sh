@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016 # check's eval'ed code expands when it runs
 # SPDX-License-Identifier: LGPL-2.1-only
 # The stub-domain rounds of the real-Xen test, sourced by dom0-test.sh
 # after its dom0 rounds (it uses that file's report/check/change helpers
@@ -97,13 +98,13 @@ stub_guest_up() {
 guest_sees() {
 	local i got
 	for ((i = 0; i < 60; i++)); do
-		got=$(xl dmesg | tr -d '\r' | grep -E "d$D[):]" |
+		got=$(xl dmesg | tr -d '\r' | grep -E "\\(d${D}\\)" |
 		    grep -o 'CDREAD .*' | tail -n 1)
 		[ "$got" = "CDREAD $1" ] && { echo "guest: $got"; return 0; }
 		sleep 1
 	done
 	echo "guest's last word: \"$got\", not \"CDREAD $1\""
-	xl dmesg | grep -E "d$D[):]" | tail -n 10
+	xl dmesg | grep -E "\\(d${D}\\)" | tail -n 10
 	return 1
 }
 

@@ -21,6 +21,7 @@ printf 'step-timeout = 10\n' >"$HOSTDIR/cdromd.conf"
 GLUE=$HOSTDIR/glue
 GLUE_BIN=$BUILD/stubdom/xen-cdromd-stub
 ANN=/local/domain/4/device-model/3/cdrom-fdset/5632
+export ANN
 mkdir -p "$GLUE/sys/block" "$GLUE/dev"
 export XCD_STUB_GLUE=$GLUE
 
@@ -28,7 +29,7 @@ export XCD_STUB_GLUE=$GLUE
 # stubdom_guest_create, which then waits for the glue's fdset).
 glue_start() {
 	(i=0
-	 while [ ! -S "$HOSTDIR/dom-$1.sock" ] && [ $i -lt 600 ]; do
+	 while [ ! -S "$HOSTDIR/dom-$1.sock" ] && [ "$i" -lt 600 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	 done
