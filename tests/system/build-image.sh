@@ -3,15 +3,15 @@
 # under QEMU for one Xen version: a debootstrapped Debian root with the
 # hypervisor, xl, qemu-xen and the distribution's kernel, packed as one
 # uncompressed cpio initramfs (unpacking gzip under TCG costs more than
-# loading the bytes), and beside it the base of a Linux stub domain
-# (tests/system/build-stub.sh).  The daemon, the stub-side glue, the
-# stub's /init and the test are not in it: run.sh hands them to dom0 on a
-# disk at boot, so changing them never rebuilds an image.
+# loading the bytes).  The base of a Linux stub domain is made from it
+# by tests/system/build-stub.sh, cached beside it under its own key.
+# The daemon, the stub-side glue, the stub's /init and the test are not
+# in either: run.sh hands them to dom0 on a disk at boot, so changing
+# them never rebuilds an image.
 #
 #   build-image.sh CACHE VERSION   VERSION 4.17 (Debian 12) or 4.20
 #                                  (Debian 13); prints the directory
-#                                  holding xen, vmlinuz, initrd.cpio and
-#                                  stub/ (stub-base.cpio)
+#                                  holding xen, vmlinuz and initrd.cpio
 #
 # The image is keyed on the version and this file's hash: CACHE/VERSION-KEY
 # is reused while it is complete.  Only older keys of the same version are
@@ -21,7 +21,6 @@ set -euo pipefail
 
 cache=${1:?usage: build-image.sh CACHE VERSION}
 version=${2:?usage: build-image.sh CACHE VERSION}
-here=$(cd "$(dirname "$0")" && pwd)
 mirror=${SYSTEM_MIRROR:-http://deb.debian.org/debian}
 case $version in
 4.17) suite=bookworm ;;
@@ -35,54 +34,56 @@ packages=$packages,busybox-static
 
 key=$(sha256sum "$0" | cut -c1-16)
 out=$cache/$version-$key
-stubkey=$(sha256sum "$here/build-stub.sh" | cut -c1-16)
 
-if ! [ -s "$out/initrd.cpio" ] || ! [ -s "$out/xen" ] ||
-    ! [ -s "$out/vmlinuz" ]; then
-	start=$(date +%s)
-	mkdir -p "$cache"
-	work=$cache/$version-$key.tmp.$$
-	rm -rf "$work"
-	mkdir -p "$work"
-	root=$work/root
-	# A failed build leaves nothing that looks like an image.
-	trap 'rm -rf "$work"' EXIT
+if [ -s "$out/initrd.cpio" ] && [ -s "$out/xen" ] && [ -s "$out/vmlinuz" ]
+then
+	echo "$out"
+	exit 0
+fi
+start=$(date +%s)
+mkdir -p "$cache"
+work=$cache/$version-$key.tmp.$$
+rm -rf "$work"
+mkdir -p "$work"
+root=$work/root
+# A failed build leaves nothing that looks like an image.
+trap 'rm -rf "$work"' EXIT
 
-	echo "build-image: debootstrap $suite into $root" >&2
-	debootstrap --variant=minbase --include="$packages" "$suite" "$root" \
-	    "$mirror" >"$work/debootstrap.log" 2>&1 || {
-		tail -n 30 "$work/debootstrap.log" >&2
-		exit 1
-	}
+echo "build-image: debootstrap $suite into $root" >&2
+debootstrap --variant=minbase --include="$packages" "$suite" "$root" \
+    "$mirror" >"$work/debootstrap.log" 2>&1 || {
+	tail -n 30 "$work/debootstrap.log" >&2
+	exit 1
+}
 
-	# QEMU's multiboot loader takes an ELF, not Debian's gzipped
-	# hypervisor.
-	gunzip -c "$root"/boot/xen-"$version"-amd64.gz >"$work/xen"
-	cp "$root"/boot/vmlinuz-* "$work/vmlinuz"
-	dpkg-query --admindir="$root/var/lib/dpkg" -W >"$work/packages.txt"
+# QEMU's multiboot loader takes an ELF, not Debian's gzipped
+# hypervisor.
+gunzip -c "$root"/boot/xen-"$version"-amd64.gz >"$work/xen"
+cp "$root"/boot/vmlinuz-* "$work/vmlinuz"
+dpkg-query --admindir="$root/var/lib/dpkg" -W >"$work/packages.txt"
 
-	# What dom0 never uses here: the initramfs is unpacked into its RAM.
-	rm -rf "${root:?}"/boot/* "${root:?}"/usr/share/doc/* \
-	    "${root:?}"/usr/share/man/* "${root:?}"/usr/share/locale/* \
-	    "${root:?}"/usr/share/info/* "${root:?}"/var/cache/apt/* \
-	    "${root:?}"/var/lib/apt/lists/*
-	kmods=("$root"/lib/modules/*/kernel)
-	[ -d "${kmods[0]}" ] || kmods=("$root"/usr/lib/modules/*/kernel)
-	for d in drivers/gpu drivers/net/wireless drivers/net/ethernet \
-	    drivers/media drivers/infiniband drivers/staging drivers/iio \
-	    drivers/hid drivers/usb drivers/input drivers/bluetooth \
-	    drivers/isdn drivers/mtd drivers/scsi/qla2xxx drivers/scsi/lpfc \
-	    drivers/net/can drivers/mmc drivers/hwmon drivers/platform \
-	    sound net/wireless net/mac80211 net/bluetooth fs/ocfs2 fs/btrfs \
-	    fs/xfs fs/nls fs/f2fs fs/gfs2 fs/ceph fs/nfs fs/nfsd fs/smb \
-	    arch/x86/kvm; do
-		rm -rf "${kmods[0]:?}/$d"
-	done
-	chroot "$root" depmod "$(basename "$(dirname "${kmods[0]}")")"
+# What dom0 never uses here: the initramfs is unpacked into its RAM.
+rm -rf "${root:?}"/boot/* "${root:?}"/usr/share/doc/* \
+    "${root:?}"/usr/share/man/* "${root:?}"/usr/share/locale/* \
+    "${root:?}"/usr/share/info/* "${root:?}"/var/cache/apt/* \
+    "${root:?}"/var/lib/apt/lists/*
+kmods=("$root"/lib/modules/*/kernel)
+[ -d "${kmods[0]}" ] || kmods=("$root"/usr/lib/modules/*/kernel)
+for d in drivers/gpu drivers/net/wireless drivers/net/ethernet \
+    drivers/media drivers/infiniband drivers/staging drivers/iio \
+    drivers/hid drivers/usb drivers/input drivers/bluetooth \
+    drivers/isdn drivers/mtd drivers/scsi/qla2xxx drivers/scsi/lpfc \
+    drivers/net/can drivers/mmc drivers/hwmon drivers/platform \
+    sound net/wireless net/mac80211 net/bluetooth fs/ocfs2 fs/btrfs \
+    fs/xfs fs/nls fs/f2fs fs/gfs2 fs/ceph fs/nfs fs/nfsd fs/smb \
+    arch/x86/kvm; do
+	rm -rf "${kmods[0]:?}/$d"
+done
+chroot "$root" depmod "$(basename "$(dirname "${kmods[0]}")")"
 
-	# PID 1: brings up only what reading the payload disk needs, then
-	# hands over to the test on it (tests/system/dom0-test.sh).
-	cat >"$root/init" <<'INIT'
+# PID 1: brings up only what reading the payload disk needs, then
+# hands over to the test on it (tests/system/dom0-test.sh).
+cat >"$root/init" <<'INIT'
 #!/bin/sh
 # PID 1 of the system-test dom0: mounts the basics, unpacks the payload
 # disk that run.sh attached (a tar archive on the first IDE disk) into
@@ -108,32 +109,21 @@ sync
 echo o >/proc/sysrq-trigger
 sleep 60
 INIT
-	chmod 755 "$root/init"
+chmod 755 "$root/init"
 
-	(cd "$root" && find . -xdev -print0 |
-	    cpio --null -o -H newc --quiet) >"$work/initrd.cpio"
-	rm -rf "$root" "$work/debootstrap.log"
-	echo "$(($(date +%s) - start))" >"$work/build-seconds"
-	trap - EXIT
-	rm -rf "$out"
-	mv "$work" "$out"
-	echo "build-image: Xen $version: $(du -sh "$out/initrd.cpio" |
-	    cut -f1) image in $(cat "$out/build-seconds")s" >&2
-	# Older images of this version only; never the one just built, the
-	# other version's, or one still being built by another run.
-	for old in "$cache/$version"-*; do
-		case $old in "$out" | *.tmp.*) continue ;; esac
-		[ "$old" -ot "$out" ] && rm -rf "$old"
-	done
-fi
-
-# The stub domain's base: its own key, so changing its recipe reuses
-# the dom0 image.
-if ! [ -s "$out/stub-$stubkey/stub-base.cpio" ]; then
-	"$here/build-stub.sh" "$out" "$out/stub-$stubkey" >&2
-	for old in "$out"/stub-*; do
-		[ "$old" = "$out/stub-$stubkey" ] || rm -rf "$old"
-	done
-fi
-ln -sfn "stub-$stubkey" "$out/stub"
+(cd "$root" && find . -xdev -print0 |
+    cpio --null -o -H newc --quiet) >"$work/initrd.cpio"
+rm -rf "$root" "$work/debootstrap.log"
+echo "$(($(date +%s) - start))" >"$work/build-seconds"
+trap - EXIT
+rm -rf "$out"
+mv "$work" "$out"
+echo "build-image: Xen $version: $(du -sh "$out/initrd.cpio" |
+    cut -f1) image in $(cat "$out/build-seconds")s" >&2
+# Older images of this version only; never the one just built, the
+# other version's, or one still being built by another run.
+for old in "$cache/$version"-*; do
+	case $old in "$out" | *.tmp.*) continue ;; esac
+	[ "$old" -ot "$out" ] && rm -rf "$old"
+done
 echo "$out"

@@ -9,14 +9,22 @@
 # project's (stubdom/), appended at test time as a second cpio, so that
 # changing them never rebuilds this.
 #
-#   build-stub.sh DOM0-IMAGE-DIR OUT-DIR
+#   build-stub.sh DOM0-IMAGE-DIR   prints the directory holding kernel,
+#                                  stub-base.cpio, modules.txt (the
+#                                  insmod order) and qemu (QEMU's path)
 #
-# OUT-DIR gets kernel, stub-base.cpio, modules (the insmod order) and
-# qemu (QEMU's path in the root).
+# Kept in DOM0-IMAGE-DIR/stub-KEY, KEY this file's hash, and reused while
+# complete; only older keys are removed when a new one is built, never
+# one another run may be using.
 set -euo pipefail
 
-img=${1:?usage: build-stub.sh DOM0-IMAGE-DIR OUT-DIR}
-out=${2:?usage: build-stub.sh DOM0-IMAGE-DIR OUT-DIR}
+img=${1:?usage: build-stub.sh DOM0-IMAGE-DIR}
+key=$(sha256sum "$0" | cut -c1-16)
+out=$img/stub-$key
+if [ -s "$out/stub-base.cpio" ] && [ -s "$out/kernel" ]; then
+	echo "$out"
+	exit 0
+fi
 start=$(date +%s)
 work=$out.tmp.$$
 rm -rf "$work"
@@ -112,3 +120,8 @@ mv "$work" "$out"
 echo "build-stub: $(du -sh "$out/stub-base.cpio" | cut -f1) stub root" \
     "($(wc -l <"$out/modules.txt") modules) in" \
     "$(cat "$out/build-seconds")s" >&2
+for old in "$img"/stub-*; do
+	case $old in "$out" | *.tmp.*) continue ;; esac
+	[ "$old" -ot "$out" ] && rm -rf "$old"
+done
+echo "$out"

@@ -12,7 +12,8 @@
 #
 # SYSTEM_CACHE (default ~/.cache/xen-cdromd/system) keeps the images;
 # SYSTEM_TIMEOUT (default 2400 s) bounds each boot and its test;
-# SYSTEM_ROUNDS (5) is handed to the test; the serial logs are kept in
+# SYSTEM_ROUNDS (5) and SYSTEM_ONLY ("stub": the stub-domain rounds
+# alone, for working on them) are handed to the test; the serial logs are kept in
 # BUILD/system-test/VERSION/serial.log.
 set -euo pipefail
 
@@ -46,7 +47,7 @@ summary=$out/summary
 
 # one VERSION: build or reuse, boot, count; adds to the totals.
 one() {
-	local v=$1 o=$out/$1 img t_start t_image t_end first ended log
+	local v=$1 o=$out/$1 img stub t_start t_image t_end first ended log
 	local passed failed todo n qpid
 	t_start=$(date +%s)
 	img=$("$here/build-image.sh" "$cache" "$v") || {
@@ -54,17 +55,23 @@ one() {
 		total_fail=$((total_fail + 1))
 		return
 	}
+	stub=$("$here/build-stub.sh" "$img") || {
+		echo "not ok - Xen $v: the stub domain's base could not be built"
+		total_fail=$((total_fail + 1))
+		return
+	}
 	t_image=$(date +%s)
-	echo "system-test: Xen $v image $img ready in $((t_image - t_start))s" \
-	    "(built in $(cat "$img/build-seconds" 2>/dev/null || echo ?)s" \
-	    "+ stub $(cat "$img/stub/build-seconds" 2>/dev/null || echo ?)s when it was built)"
+	echo "system-test: Xen $v image $img and $stub ready in" \
+	    "$((t_image - t_start))s (built in" \
+	    "$(cat "$img/build-seconds" 2>/dev/null || echo ?)s + stub" \
+	    "$(cat "$stub/build-seconds" 2>/dev/null || echo ?)s when they were)"
 
 	mkdir -p "$o/payload/bin" "$o/payload/stub" "$o/stub-own/bin"
 	cp "$here/dom0-test.sh" "$here/stub-test.sh" "$here/qmp.py" \
 	    "$o/payload/"
 	cp "$build/xen-cdromd" "$build/xen-cdrom" "$o/payload/bin/"
-	printf 'SYSTEM_ROUNDS=%s\nexport SYSTEM_ROUNDS\n' \
-	    "${SYSTEM_ROUNDS:-5}" >"$o/payload/env"
+	printf 'SYSTEM_ROUNDS=%s\nSYSTEM_ONLY=%s\nexport SYSTEM_ROUNDS\n' \
+	    "${SYSTEM_ROUNDS:-5}" "${SYSTEM_ONLY:-}" >"$o/payload/env"
 	nasm -f bin -o "$o/payload/cdread.img" "$here/cdread.asm"
 	# The project's part of the stub's root, appended to the image's.
 	cp "$src/stubdom/init" "$o/stub-own/init"
@@ -72,7 +79,7 @@ one() {
 	chmod 755 "$o/stub-own/init" "$o/stub-own/bin/xen-cdromd-stub"
 	(cd "$o/stub-own" && find . | cpio -o -H newc -R 0:0 --quiet) \
 	    >"$o/payload/stub/stub-own.cpio"
-	cp "$img/stub/kernel" "$img/stub/stub-base.cpio" "$o/payload/stub/"
+	cp "$stub/kernel" "$stub/stub-base.cpio" "$o/payload/stub/"
 	# A plain tar on a raw disk: dom0 reads it with tar -xf /dev/sda.
 	tar -cf "$o/payload.tar" -C "$o/payload" .
 	rm -rf "$o/payload/stub"
