@@ -54,6 +54,7 @@ vcpus = 1
 device_model_version = "qemu-xen"
 device_model_stubdomain_override = 1
 stubdomain_memory = 256
+stubdomain_cmdline = "quiet"
 vga = "none"
 vnc = 0
 sdl = 0
@@ -76,11 +77,13 @@ stub_guest_up() {
 	for CREATES in 1 2; do
 		t0=$(now_ms)
 		rc=0
-		timeout "$T" xl create "$WORK/stub.cfg" || rc=$?
-		echo "xl create (try $CREATES): exit $rc in $(($(now_ms) - t0)) ms"
+		timeout "$T" xl create "$WORK/stub.cfg" >"$WORK/create-$CREATES" 2>&1 ||
+			rc=$?
+		echo "xl create (try $CREATES): exit $rc in $(($(now_ms) - t0)) ms" |
+		    tee -a "$WORK/create-$CREATES"
 		[ "$rc" = 0 ] && break
-		tail -n 30 /var/log/xen/xl-"$SG".log 2>/dev/null
-		tail -n 60 /var/log/xen/qemu-dm-"$SG"-dm.log 2>/dev/null
+		# What the stub domain said (console 0), for the report.
+		cp /var/log/xen/qemu-dm-"$SG"-dm.log "$WORK/stublog-$CREATES" 2>/dev/null
 		xl destroy "$SG" 2>/dev/null
 		xl destroy "$SG-dm" 2>/dev/null
 		sleep 2
@@ -244,12 +247,21 @@ check "the stub guest's boot sector and media are ready" stub_media
 t0=$(now_ms)
 if ! check "xl create starts an HVM guest whose QEMU runs in a Linux stub domain" \
     stub_guest_up; then
-	xl dmesg | tail -n 30 | sed 's/^/#   /'
+	for f in "$WORK"/create-* "$WORK"/stublog-*; do
+		[ -e "$f" ] || continue
+		echo "# ${f##*/}:"
+		grep -vE 'initialise\(\) failed|^\[ *[0-9.]+\] ' "$f" | tail -n 40 | sed 's/^/#   /'
+	done
 	for f in /var/log/xen/qemu-dm-"$SG"*.log /var/log/xen/xl-"$SG".log; do
 		[ -e "$f" ] && { echo "# $f:"; tail -n 60 "$f" | sed 's/^/#   /'; }
 	done
 	return 0 2>/dev/null || finish
 fi
+for f in "$WORK"/create-* "$WORK"/stublog-*; do
+	[ -e "$f" ] || continue
+	echo "# ${f##*/}:"
+	grep -vE 'initialise\(\) failed|^\[ *[0-9.]+\] ' "$f" | tail -n 30 | sed 's/^/#   /'
+done
 echo "# stub guest $D up with stub domain $S in $(($(now_ms) - t0)) ms, xl create tries: $CREATES"
 echo "# figure stub xl-create-ms $(($(now_ms) - t0)) tries $CREATES"
 sed 's/^/#   stub: /' /var/log/xen/qemu-dm-"$SG"-dm.log 2>/dev/null | grep -E 'stub-init|xen-cdromd-stub|privcmd' | head -n 20
