@@ -228,6 +228,12 @@ medium_is() {
 	fi
 }
 
+# trace_since FROM: the trace after line FROM, in Xen 4.17's spelling
+# (4.20's xenstored puts "io: " and "obj: " before its lines).
+trace_since() {
+	tail -n +"$(($1 + 1))" "$TRACE" | sed -E 's/^(io|obj): //'
+}
+
 # The trace counts lines; a change's operations are the lines it adds.
 trace_mark() {
 	wc -l <"$TRACE"
@@ -239,7 +245,7 @@ trace_mark() {
 # ($DAEMON_CONNS), those of everyone else (QEMU's qdisk backend...), and
 # the watch events it sent.
 trace_count() {
-	tail -n +"$(($1 + 1))" "$TRACE" | awk -v daemon=" ${DAEMON_CONNS:-} " '
+	trace_since "$1" | awk -v daemon=" ${DAEMON_CONNS:-} " '
 		/^CREATE connection/   { new[$3] = 1 }
 		/^IN /                 { req++
 					 if ($2 in new) cl++
@@ -251,7 +257,7 @@ trace_count() {
 
 # trace_ops FROM: those requests by type.
 trace_ops() {
-	tail -n +"$(($1 + 1))" "$TRACE" | awk '
+	trace_since "$1" | awk '
 		/^IN / { for (i = 3; i <= NF; i++)
 			     if ($i ~ /^[A-Z_]+$/) { type[$i]++; break } }
 		END { for (t in type) printf "%s %d, ", t, type[t]; print "" }'
@@ -260,7 +266,7 @@ trace_ops() {
 # daemon_conns FROM: the connections opened since line FROM and still
 # open: the daemon's, when FROM is just before it started.
 daemon_conns() {
-	tail -n +"$(($1 + 1))" "$TRACE" | awk '
+	trace_since "$1" | awk '
 		/^CREATE connection/  { open[$3] = 1 }
 		/^DESTROY connection/ { delete open[$3] }
 		END { for (c in open) printf "%s ", c }'
