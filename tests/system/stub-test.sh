@@ -83,7 +83,7 @@ stub_guest_up() {
 		    tee -a "$WORK/create-$CREATES"
 		[ "$rc" = 0 ] && break
 		# What the stub domain said (console 0), for the report.
-		cp /var/log/xen/qemu-dm-"$SG"-dm.log "$WORK/stublog-$CREATES" 2>/dev/null
+		cp /var/log/xen/qemu-dm-"$SG".log "$WORK/stublog-$CREATES" 2>/dev/null
 		xl destroy "$SG" 2>/dev/null
 		xl destroy "$SG-dm" 2>/dev/null
 		sleep 2
@@ -264,7 +264,7 @@ for f in "$WORK"/create-* "$WORK"/stublog-*; do
 done
 echo "# stub guest $D up with stub domain $S in $(($(now_ms) - t0)) ms, xl create tries: $CREATES"
 echo "# figure stub xl-create-ms $(($(now_ms) - t0)) tries $CREATES"
-sed 's/^/#   stub: /' /var/log/xen/qemu-dm-"$SG"-dm.log 2>/dev/null | grep -E 'stub-init|xen-cdromd-stub|privcmd' | head -n 20
+sed 's/^/#   stub: /' /var/log/xen/qemu-dm-"$SG".log 2>/dev/null | grep -E 'stub-init|xen-cdromd-stub|privcmd' | head -n 20
 LEFT0=$(leftovers)
 check "the guest reads a.iso from its drive" guest_sees MEDIUM-A
 check "QEMU in the stub holds a.iso" medium_is "$ISO/a.iso"
@@ -320,7 +320,7 @@ echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore reques
 grep -E '^(xl-stub|xen-cdromd-stub) ' "$WORK/figures" | sed 's/^/# figure /'
 stub_side_by_side | sed 's/^/# figure /'
 echo "# the stub domain's log (console 0):"
-grep -E 'stub-init|xen-cdromd-stub' /var/log/xen/qemu-dm-"$SG"-dm.log 2>/dev/null | tail -n 40 | sed 's/^/#   /'
+grep -E 'stub-init|xen-cdromd-stub' /var/log/xen/qemu-dm-"$SG".log 2>/dev/null | tail -n 40 | sed 's/^/#   /'
 echo "# xen-cdromd log (stub guest):"
 sed 's/^/#   /' "$WORK/cdromd.log" | tail -n 80
 check "the stub guest and its stub domain are destroyed" \
