@@ -28,10 +28,19 @@ stub_install() {
 	ls -l "$XENBOOT"
 }
 
-# The media carry what the guest prints when it reads them.
+# The media carry what the guest prints when it reads them.  They live
+# on an ext4 filesystem, not dom0's ramfs: Xen 4.17 backs the stub's
+# first CD with qdisk, and QEMU's qdisk opens "aio:" images O_DIRECT,
+# which ramfs refuses (the stub then reads no medium).
+SISO=/srv/stubiso
 stub_media() {
-	printf 'MEDIUM-A' | dd of="$ISO/a.iso" conv=notrunc status=none &&
-	printf 'MEDIUM-B' | dd of="$ISO/b.iso" conv=notrunc status=none &&
+	mkdir -p "$SISO" &&
+	truncate -s 64M "$WORK/isofs.img" &&
+	mkfs.ext4 -q -F "$WORK/isofs.img" &&
+	mount -o loop "$WORK/isofs.img" "$SISO" &&
+	truncate -s 2M "$SISO/a.iso" && truncate -s 4M "$SISO/b.iso" &&
+	printf 'MEDIUM-A' | dd of="$SISO/a.iso" conv=notrunc status=none &&
+	printf 'MEDIUM-B' | dd of="$SISO/b.iso" conv=notrunc status=none &&
 	cp "$P/cdread.img" "$WORK/cdread.img" &&
 	truncate -s 1M "$WORK/cdread.img"
 }
@@ -63,7 +72,7 @@ boot = "c"
 on_crash = "preserve"
 $pv
 disk = [ "vdev=hda,format=raw,access=rw,target=$WORK/cdread.img",
-         "vdev=$VDEV,devtype=cdrom,format=raw,access=ro,${bt}target=$ISO/a.iso" ]
+         "vdev=$VDEV,devtype=cdrom,format=raw,access=ro,${bt}target=$SISO/a.iso" ]
 CFG
 }
 
@@ -160,7 +169,8 @@ nothing_left() {
 	losetup -a
 	[ "$now" = "$LEFT0" ] || return 1
 	params=$(xenstore-ls -f /local/domain/0/backend | grep '/params = ')
-	for f in $(losetup -a -n -O BACK-FILE 2>/dev/null | sed 's/ (deleted)$//'); do
+	for f in $(losetup -a -n -O BACK-FILE 2>/dev/null | sed 's/ (deleted)$//' |
+	    grep -vxF "$WORK/isofs.img"); do
 		echo "$params" | grep -qF "\"$f\"" ||
 		    { echo "loop on $f, which no vbd names"; return 1; }
 	done
@@ -267,13 +277,13 @@ echo "# figure stub xl-create-ms $(($(now_ms) - t0)) tries $CREATES"
 sed 's/^/#   stub: /' /var/log/xen/qemu-dm-"$SG".log 2>/dev/null | grep -E 'stub-init|xen-cdromd-stub|privcmd' | head -n 20
 LEFT0=$(leftovers)
 check "the guest reads a.iso from its drive" guest_sees MEDIUM-A
-check "QEMU in the stub holds a.iso" medium_is "$ISO/a.iso"
+check "QEMU in the stub holds a.iso" medium_is "$SISO/a.iso"
 check "the stub's CD vbd is $(stub_kind) on Xen $XV" \
     eval '[ "$(stub_kind)" = "$([ "$XV" = 4.17 ] && echo qdisk || echo vbd)" ]'
 
 if [ "$XV" = 4.17 ]; then
 	check "Xen 4.17: xl cd-insert refuses a stub domain's drive" \
-	    eval '! timeout "$T" xl cd-insert "$D" "$VDEV" "$ISO/b.iso" && medium_is "$ISO/a.iso"'
+	    eval '! timeout "$T" xl cd-insert "$D" "$VDEV" "$SISO/b.iso" && medium_is "$SISO/a.iso"'
 else
 	for ((r = 1; r <= ROUNDS; r++)); do
 		check "xl cd-eject (stub, round $r)" \
@@ -281,17 +291,17 @@ else
 		after_change xl "" none
 		check "xl cd-insert b.iso (stub)" \
 		    stub_change xl-stub insert "s-insert-xl-$r" \
-		    xl cd-insert "$D" "$VDEV" "$ISO/b.iso"
-		after_change xl "$ISO/b.iso" MEDIUM-B
+		    xl cd-insert "$D" "$VDEV" "$SISO/b.iso"
+		after_change xl "$SISO/b.iso" MEDIUM-B
 		check "xl cd-insert a.iso back (stub)" \
 		    stub_change xl-stub insert "s-back-xl-$r" \
-		    xl cd-insert "$D" "$VDEV" "$ISO/a.iso"
-		after_change xl "$ISO/a.iso" MEDIUM-A
+		    xl cd-insert "$D" "$VDEV" "$SISO/a.iso"
+		after_change xl "$SISO/a.iso" MEDIUM-A
 	done
 fi
 
 check "xen-cdromd adopts the stub guest's drive with a.iso in it, changing nothing" \
-    eval 'daemon_up && medium_is "$ISO/a.iso" && guest_sees MEDIUM-A && nothing_left'
+    eval 'daemon_up && medium_is "$SISO/a.iso" && guest_sees MEDIUM-A && nothing_left'
 for ((r = 1; r <= ROUNDS; r++)); do
 	check "xen-cdrom eject (stub, round $r): done" \
 	    stub_change xen-cdromd-stub eject "s-eject-cdromd-$r" \
@@ -302,16 +312,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    same s-eject-xl-1 "s-eject-cdromd-$r"
 	check "xen-cdrom insert b.iso (stub): done" \
 	    stub_change xen-cdromd-stub insert "s-insert-cdromd-$r" \
-	    xen-cdrom insert "$D" "$VDEV" "$ISO/b.iso"
-	check "the request ends done with b.iso" request_done "$ISO/b.iso"
-	after_change xen-cdromd "$ISO/b.iso" MEDIUM-B
+	    xen-cdrom insert "$D" "$VDEV" "$SISO/b.iso"
+	check "the request ends done with b.iso" request_done "$SISO/b.iso"
+	after_change xen-cdromd "$SISO/b.iso" MEDIUM-B
 	[ "$XV" != 4.17 ] && check "the same state as after xl cd-insert (stub)" \
 	    same s-insert-xl-1 "s-insert-cdromd-$r"
 	check "xen-cdrom insert a.iso back (stub): done" \
 	    stub_change xen-cdromd-stub insert "s-back-cdromd-$r" \
-	    xen-cdrom insert "$D" "$VDEV" "$ISO/a.iso"
-	check "the request ends done with a.iso" request_done "$ISO/a.iso"
-	after_change xen-cdromd "$ISO/a.iso" MEDIUM-A
+	    xen-cdrom insert "$D" "$VDEV" "$SISO/a.iso"
+	check "the request ends done with a.iso" request_done "$SISO/a.iso"
+	after_change xen-cdromd "$SISO/a.iso" MEDIUM-A
 	[ "$XV" != 4.17 ] && check "the same state as xl's way back to a.iso (stub)" \
 	    same s-back-xl-1 "s-back-cdromd-$r"
 done
