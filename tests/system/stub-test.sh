@@ -187,13 +187,13 @@ fdsets_are() {
 # after_change WHO MEDIUM PRINTS: the checks after every change.
 after_change() {
 	local who=$1 medium=$2 prints=$3
-	check "$who: QEMU's drive in the stub holds ${medium:-nothing}" \
+	scheck "$who: QEMU's drive in the stub holds ${medium:-nothing}" \
 	    medium_is "$medium"
-	check "$who: the guest reads ${prints} from its drive" \
+	scheck "$who: the guest reads ${prints} from its drive" \
 	    guest_sees "$prints"
-	check "$who: the stub's vbd $DEVID is Connected" \
+	scheck "$who: the stub's vbd $DEVID is Connected" \
 	    eval '[ "$(xenstore-read "/local/domain/0/backend/$(stub_kind)/$S/$DEVID/state")" = 4 ]'
-	check "$who: no vbd, loop device or fdset left over" \
+	scheck "$who: no vbd, loop device or fdset left over" \
 	    eval 'nothing_left && fdsets_are "$([ -n "$medium" ] && echo 1 || echo 0)"'
 }
 
@@ -248,14 +248,20 @@ stub_change() {
 	return "$rc"
 }
 
+# scheck: check, its start timed on the console (a hang shows where).
+scheck() {
+	echo "# $(date +%T) $1"
+	check "$@"
+}
+
 echo "# stub domains: Xen $XV, boot dir $XENBOOT"
-if ! check "the stub domain's kernel and rootfs are installed under libxl's default names" \
+if ! scheck "the stub domain's kernel and rootfs are installed under libxl's default names" \
     stub_install; then
 	return 0 2>/dev/null || finish
 fi
-check "the stub guest's boot sector and media are ready" stub_media
+scheck "the stub guest's boot sector and media are ready" stub_media
 t0=$(now_ms)
-if ! check "xl create starts an HVM guest whose QEMU runs in a Linux stub domain" \
+if ! scheck "xl create starts an HVM guest whose QEMU runs in a Linux stub domain" \
     stub_guest_up; then
 	for f in "$WORK"/create-* "$WORK"/stublog-*; do
 		[ -e "$f" ] || continue
@@ -276,56 +282,56 @@ echo "# stub guest $D up with stub domain $S in $(($(now_ms) - t0)) ms, xl creat
 echo "# figure stub xl-create-ms $(($(now_ms) - t0)) tries $CREATES"
 sed 's/^/#   stub: /' /var/log/xen/qemu-dm-"$SG".log 2>/dev/null | grep -E 'stub-init|xen-cdromd-stub|privcmd' | head -n 20
 LEFT0=$(leftovers)
-check "the guest reads a.iso from its drive" guest_sees MEDIUM-A
-check "QEMU in the stub holds a.iso" medium_is "$SISO/a.iso"
-check "the stub's CD vbd is $(stub_kind) on Xen $XV" \
+scheck "the guest reads a.iso from its drive" guest_sees MEDIUM-A
+scheck "QEMU in the stub holds a.iso" medium_is "$SISO/a.iso"
+scheck "the stub's CD vbd is $(stub_kind) on Xen $XV" \
     eval '[ "$(stub_kind)" = "$([ "$XV" = 4.17 ] && echo qdisk || echo vbd)" ]'
 
 if [ "$XV" = 4.17 ]; then
-	check "Xen 4.17: xl cd-insert refuses a stub domain's drive" \
+	scheck "Xen 4.17: xl cd-insert refuses a stub domain's drive" \
 	    eval '! timeout "$T" xl cd-insert "$D" "$VDEV" "$SISO/b.iso" && medium_is "$SISO/a.iso"'
 else
 	for ((r = 1; r <= ROUNDS; r++)); do
-		check "xl cd-eject (stub, round $r)" \
+		scheck "xl cd-eject (stub, round $r)" \
 		    stub_change xl-stub eject "s-eject-xl-$r" xl cd-eject "$D" "$VDEV"
 		after_change xl "" none
-		check "xl cd-insert b.iso (stub)" \
+		scheck "xl cd-insert b.iso (stub)" \
 		    stub_change xl-stub insert "s-insert-xl-$r" \
 		    xl cd-insert "$D" "$VDEV" "$SISO/b.iso"
 		after_change xl "$SISO/b.iso" MEDIUM-B
-		check "xl cd-insert a.iso back (stub)" \
+		scheck "xl cd-insert a.iso back (stub)" \
 		    stub_change xl-stub insert "s-back-xl-$r" \
 		    xl cd-insert "$D" "$VDEV" "$SISO/a.iso"
 		after_change xl "$SISO/a.iso" MEDIUM-A
 	done
 fi
 
-check "xen-cdromd adopts the stub guest's drive with a.iso in it, changing nothing" \
+scheck "xen-cdromd adopts the stub guest's drive with a.iso in it, changing nothing" \
     eval 'daemon_up && medium_is "$SISO/a.iso" && guest_sees MEDIUM-A && nothing_left'
 for ((r = 1; r <= ROUNDS; r++)); do
-	check "xen-cdrom eject (stub, round $r): done" \
+	scheck "xen-cdrom eject (stub, round $r): done" \
 	    stub_change xen-cdromd-stub eject "s-eject-cdromd-$r" \
 	    xen-cdrom eject "$D" "$VDEV"
-	check "the request ends done with no medium" request_done ""
+	scheck "the request ends done with no medium" request_done ""
 	after_change xen-cdromd "" none
-	[ "$XV" != 4.17 ] && check "the same state as after xl cd-eject (stub)" \
+	[ "$XV" != 4.17 ] && scheck "the same state as after xl cd-eject (stub)" \
 	    same s-eject-xl-1 "s-eject-cdromd-$r"
-	check "xen-cdrom insert b.iso (stub): done" \
+	scheck "xen-cdrom insert b.iso (stub): done" \
 	    stub_change xen-cdromd-stub insert "s-insert-cdromd-$r" \
 	    xen-cdrom insert "$D" "$VDEV" "$SISO/b.iso"
-	check "the request ends done with b.iso" request_done "$SISO/b.iso"
+	scheck "the request ends done with b.iso" request_done "$SISO/b.iso"
 	after_change xen-cdromd "$SISO/b.iso" MEDIUM-B
-	[ "$XV" != 4.17 ] && check "the same state as after xl cd-insert (stub)" \
+	[ "$XV" != 4.17 ] && scheck "the same state as after xl cd-insert (stub)" \
 	    same s-insert-xl-1 "s-insert-cdromd-$r"
-	check "xen-cdrom insert a.iso back (stub): done" \
+	scheck "xen-cdrom insert a.iso back (stub): done" \
 	    stub_change xen-cdromd-stub insert "s-back-cdromd-$r" \
 	    xen-cdrom insert "$D" "$VDEV" "$SISO/a.iso"
-	check "the request ends done with a.iso" request_done "$SISO/a.iso"
+	scheck "the request ends done with a.iso" request_done "$SISO/a.iso"
 	after_change xen-cdromd "$SISO/a.iso" MEDIUM-A
-	[ "$XV" != 4.17 ] && check "the same state as xl's way back to a.iso (stub)" \
+	[ "$XV" != 4.17 ] && scheck "the same state as xl's way back to a.iso (stub)" \
 	    same s-back-xl-1 "s-back-cdromd-$r"
 done
-check "xen-cdromd ends cleanly on SIGTERM (stub guest)" daemon_down
+scheck "xen-cdromd ends cleanly on SIGTERM (stub guest)" daemon_down
 echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events; QMP sessions)"
 grep -E '^(xl-stub|xen-cdromd-stub) ' "$WORK/figures" | sed 's/^/# figure /'
 stub_side_by_side | sed 's/^/# figure /'
@@ -333,5 +339,5 @@ echo "# the stub domain's log (console 0):"
 grep -E 'stub-init|xen-cdromd-stub' /var/log/xen/qemu-dm-"$SG".log 2>/dev/null | tail -n 40 | sed 's/^/#   /'
 echo "# xen-cdromd log (stub guest):"
 sed 's/^/#   /' "$WORK/cdromd.log" | tail -n 80
-check "the stub guest and its stub domain are destroyed" \
+scheck "the stub guest and its stub domain are destroyed" \
     eval 'timeout "$T" xl destroy "$D" && sleep 2 && ! xl domid "$SG-dm"'
