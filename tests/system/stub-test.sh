@@ -206,7 +206,7 @@ stub_kind() {
 
 stub_side_by_side() {
 	local kind who
-	echo "stub domain, Xen $XV: median wall ms, xenstore requests (client+daemon+others), watch events, QMP sessions"
+	echo "stub domain, Xen $XV: median wall ms, xenstore requests (client+daemon+others), watch events"
 	printf '%-7s | %-44s | %-44s\n' change "xl cd-insert/cd-eject" \
 	    "xen-cdrom + xen-cdromd"
 	for kind in eject insert; do
@@ -215,16 +215,16 @@ stub_side_by_side() {
 			awk -v who="$who" -v kind="$kind" '
 			    $1 == who && $2 == kind {
 				n++; ms[n] = $4; rq[n] = $5; cl[n] = $6
-				dm[n] = $7; ot[n] = $8; ev[n] = $9; qs[n] = $10 }
+				dm[n] = $7; ot[n] = $8; ev[n] = $9 }
 			    function med(a,  i, j, t) {
 				for (i = 1; i <= n; i++)
 				    for (j = i + 1; j <= n; j++)
 					if (a[j] < a[i]) {
 					    t = a[i]; a[i] = a[j]; a[j] = t }
 				return a[int((n + 1) / 2)] }
-			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev %2d qmp",
+			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev",
 				      med(ms), med(rq), med(cl), med(dm),
-				      med(ot), med(ev), med(qs)
+				      med(ot), med(ev)
 				  else printf " | %-44s", "(refused)" }' \
 			    "$WORK/figures"
 		done
@@ -232,20 +232,9 @@ stub_side_by_side() {
 	done
 }
 
-# QMP sessions: the vchan proxy in the stub serves one client at a time;
-# libxl's dom0 proxy logs each connection it relays.
-qmp_sessions() {
-	cat /var/log/xen/qmp-proxy-"$SG"*.log 2>/dev/null | grep -ci 'connect'
-}
-
-# stub_change WHO KIND NAME CMD...: change(), plus the QMP sessions it
-# took appended to its figures line.
+# stub_change WHO KIND NAME CMD...: change(), for the stub guest.
 stub_change() {
-	local q0 rc=0
-	q0=$(qmp_sessions)
-	change "$@" || rc=$?
-	sed -i '$ s/$/ '"$(($(qmp_sessions) - q0))"'/' "$WORK/figures"
-	return "$rc"
+	change "$@"
 }
 
 # scheck: check, its start timed on the console (a hang shows where).
@@ -332,7 +321,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    same s-back-xl-1 "s-back-cdromd-$r"
 done
 scheck "xen-cdromd ends cleanly on SIGTERM (stub guest)" daemon_down
-echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events; QMP sessions)"
+echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events)"
 grep -E '^(xl-stub|xen-cdromd-stub) ' "$WORK/figures" | sed 's/^/# figure /'
 stub_side_by_side | sed 's/^/# figure /'
 echo "# the stub domain's log (console 0):"
