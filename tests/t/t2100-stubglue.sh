@@ -69,9 +69,7 @@ test_expect_success 'the daemon changes the CD through the glue' '
 test_expect_success 'an eject: the empty vbd gets no add-fd, the announcement goes' '
 	request 3 hdc "" &&
 	wait_done 3 hdc "" &&
-	expect_eq "$QMPDIR/empty-cdrom.3" \
-	    "$(xenstore-read /local/domain/0/backend/vbd/4/5632/params)" \
-	    "S'\''s backend params" &&
+	wait_for "[ \"\$(xenstore-read /local/domain/0/backend/vbd/4/5632/params)\" = $QMPDIR/empty-cdrom.3 ]" &&
 	expect_eq null "$(qemu_block 3 hdc | jq -c .inserted)" "QEMU'\''s drive" &&
 	wait_for "! xenstore-exists $ANN" &&
 	expect_eq 0 "$(qemu_fdsets 3 | jq length)" "fdsets in QEMU" &&
