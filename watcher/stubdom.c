@@ -204,8 +204,13 @@ stub_detaching(struct drive *d, const struct drive_view *v)
 		state = stub_vbd_state(d->backend);
 		if (state != -1 && state != XenbusStateClosed)
 			return;			/* the watch brings us back */
-		/* Only a vbd the script set up is torn down by it. */
-		if (state != -1 && stub_backend_read(d, "hotplug-status", status,
+		/*
+		 * Only a vbd the script set up is torn down by it: a phy one
+		 * (QEMU's qdisk backend writes hotplug-status itself, and
+		 * libxl runs no script for it).
+		 */
+		if (state != -1 && strstr(d->backend, "/backend/vbd/") != NULL &&
+		    stub_backend_read(d, "hotplug-status", status,
 		    sizeof(status))) {
 			script_start(d, "remove", STUB_REMOVE_SCRIPT);
 			return;

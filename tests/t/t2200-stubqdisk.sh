@@ -47,6 +47,8 @@ to_qdisk() {
 		echo "write $QD/info 5"
 		echo "write $QD/sector-size 512"
 		echo "write $QD/state 4"
+		# QEMU's qdisk backend writes it itself; no script ran.
+		echo "write $QD/hotplug-status connected"
 		echo "write $FE/backend $QD"
 		echo "write $LX/backend $QD"
 		echo "write $LX/type qdisk"
@@ -102,6 +104,10 @@ test_expect_success 'the first change replaces the qdisk vbd by a phy one' '
 	request 3 hdc "$B" raw &&
 	stub_drive_converged 3 4 hdc "$B" &&
 	expect_fail "the qdisk backend" xenstore-exists "$QD" &&
+	expect_eq "" "$(hotplug_calls | grep "^remove" | grep -v "^remove $PHY\$" || :)" \
+	    "hotplug removes of anything but the phy vbd" &&
+	expect_eq 1 "$(hotplug_calls | grep -c "^remove $PHY\$")" \
+	    "hotplug removes (ours, before the daemon)" &&
 	expect_eq "" "$(xenstore-list /local/domain/0/backend/qdisk/4 2>/dev/null)" \
 	    "qdisk vbds of S"
 '
