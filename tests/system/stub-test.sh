@@ -249,6 +249,9 @@ if ! scheck "the stub domain's kernel and rootfs are installed under libxl's def
 	return 0 2>/dev/null || finish
 fi
 scheck "the stub guest's boot sector and media are ready" stub_media
+# dom0-test.sh's helpers (daemon_up ...) name the media by $ISO.
+# shellcheck disable=SC2034 # read by dom0-test.sh's functions
+ISO=$SISO
 t0=$(now_ms)
 if ! scheck "xl create starts an HVM guest whose QEMU runs in a Linux stub domain" \
     stub_guest_up; then
