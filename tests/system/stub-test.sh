@@ -148,27 +148,30 @@ snapshot() {
 	timeout "$T" qmp.py "$QMPQ" drive "ide-$DEVID" | jq -cS 'del(.fdsets)'
 }
 
-# What must not pile up: S's vbds (phy and qdisk), libxl's records of
-# them, dom0's loop devices, each loop backing something a vbd names.
+# What must not pile up: S's vbds (phy + qdisk: the kind may change on
+# 4.17, the number may not), libxl's records of them, and dom0's loop
+# devices: one for each phy vbd that names a file, plus the media's
+# filesystem.
 leftovers() {
-	local k
-	for k in "backend/vbd/$S" "backend/qdisk/$S" "libxl-$S"; do
-		case $k in
-		libxl-*) xenstore-list "/libxl/$S/device/vbd" 2>/dev/null ;;
-		*) xenstore-list "/local/domain/0/$k" 2>/dev/null ;;
-		esac | wc -l
-	done | tr '\n' ' '
-	losetup -a | wc -l
+	local phy qd lx
+	phy=$(xenstore-list "/local/domain/0/backend/vbd/$S" 2>/dev/null | wc -l)
+	qd=$(xenstore-list "/local/domain/0/backend/qdisk/$S" 2>/dev/null | wc -l)
+	lx=$(xenstore-list "/libxl/$S/device/vbd" 2>/dev/null | wc -l)
+	echo "$((phy + qd)) $lx"
 }
 
 LEFT0=
 nothing_left() {
-	local now f params
+	local now f params want got
 	now=$(leftovers)
-	echo "vbds (phy qdisk libxl) and loop devices: $now (at start: $LEFT0)"
+	echo "S's vbds, libxl's records of them: $now (at start: $LEFT0)"
 	losetup -a
 	[ "$now" = "$LEFT0" ] || return 1
-	params=$(xenstore-ls -f /local/domain/0/backend | grep '/params = ')
+	params=$(xenstore-ls -f /local/domain/0/backend/vbd | grep '/params = "/')
+	want=$(($(echo "$params" | grep -c .) + 1))
+	got=$(losetup -a | wc -l)
+	echo "loop devices: $got, phy vbds naming a file + 1: $want"
+	[ "$got" = "$want" ] || return 1
 	for f in $(losetup -a -n -O BACK-FILE 2>/dev/null | sed 's/ (deleted)$//' |
 	    grep -vxF "$WORK/isofs.img"); do
 		echo "$params" | grep -qF "\"$f\"" ||
