@@ -181,6 +181,7 @@ install: $(BUILD)/xen-cdromd $(BUILD)/xen-cdrom
 deb:
 	scripts/build-deb.sh $(BUILD)/deb
 
+include stubdom/stubdom.mk
 include tests/fuzz/fuzz.mk
 # Benchmarks (make bench, bench-quick, profile), the long soak (make soak)
 # and the real-Xen tier (make system-test) each keep their rules beside

@@ -177,6 +177,9 @@ stub_vbd_params_parse(const struct drive *d, const char *params,
 
 	stub_empty_cdrom_path(d, empty, sizeof(empty));
 	vbd->format = FORMAT_RAW;
+	/* A qdisk vbd (Xen 4.17's for a stub's CD) says "aio:PATH". */
+	if (strncmp(params, "aio:", 4) == 0)
+		params += 4;
 	snprintf(vbd->path, sizeof(vbd->path), "%s",
 	    strcmp(params, empty) == 0 ? "" : params);
 	return true;

@@ -254,12 +254,15 @@ stub_detaching(struct drive *d, const struct drive_view *v)
 		if (state != -1 && state != XenbusStateClosed)
 			return;			/* the watch brings us back */
 		/*
-		 * Only a vbd the script worked on is torn down by it:
-		 * hotplug-status, or a loop device still bound (an add killed
-		 * at step-timeout attaches one and writes node and
+		 * Only a vbd the script worked on is torn down by it, and
+		 * only a phy one (QEMU's qdisk backend writes hotplug-status
+		 * itself, and libxl runs no script for it): hotplug-status,
+		 * or a loop device still bound (an add killed at
+		 * step-timeout attaches one and writes node and
 		 * physical-device, but no hotplug-status).
 		 */
-		if (state != -1 && script_worked(d, status, sizeof(status))) {
+		if (state != -1 && strstr(d->backend, "/backend/vbd/") != NULL &&
+		    script_worked(d, status, sizeof(status))) {
 			script_start(d, "remove", STUB_REMOVE_SCRIPT);
 			return;
 		}
@@ -279,6 +282,27 @@ stub_detaching(struct drive *d, const struct drive_view *v)
 		return;
 	}
 	drive_transition(d, DRIVE_ATTACHING, NULL, NULL);
+}
+
+/*
+ * A new vbd is always phy: after a qdisk one (Xen 4.17), detaching has
+ * deleted it, and the drive follows backend/vbd/S/DEVID from now on.
+ */
+static bool
+stub_vbd_to_phy(struct drive *d)
+{
+	char be[XS_PATH_MAX];
+
+	if (path_backend(be, "vbd", d->dm_domid, d->devid) == -1)
+		return false;
+	if (strcmp(be, d->backend) == 0)
+		return true;
+	log_info("dom %d %s: stub vbd %s replaced by %s", d->domid, d->vdev,
+	    d->backend, be);
+	stub_watch(d, false);
+	if (!drive_path_set(d->backend, be))
+		return false;
+	return stub_watch(d, true);
 }
 
 /* The file libxl gives an empty CD's vbd, created as libxl creates it. */
@@ -329,7 +353,7 @@ stub_attaching(struct drive *d, const struct drive_view *v)
 				    params, want);
 				return;
 			}
-		} else if (!stub_vbd_create(d, want)) {
+		} else if (!stub_vbd_to_phy(d) || !stub_vbd_create(d, want)) {
 			drive_fail(d, "cannot create vbd %s", d->backend);
 			return;
 		}
@@ -544,17 +568,27 @@ stub_waits_on_vbd(const struct drive *d)
 
 /*
  * S's own vbd of the drive's number is the one whose params name the
- * medium, and the one a change replaces.
+ * medium, and the one a change replaces: phy (backend/vbd/S/DEVID), or
+ * qdisk (backend/qdisk/S/DEVID) when libxl's record of it says so, as
+ * Xen 4.17's libxl gives a stub domain's CD.
  */
 static bool
 stub_vbd_paths(struct drive *d, const char *backend, const char *libxl)
 {
 	char be[XS_PATH_MAX], fe[XS_PATH_MAX], lx[XS_PATH_MAX];
+	char qd[XS_PATH_MAX], path[XS_PATH_MAX], rec[XS_PATH_MAX];
 
 	(void)backend;
 	(void)libxl;
-	return path_backend(be, "vbd", d->dm_domid, d->devid) == 0 &&
-	    path_frontend(fe, d->dm_domid, d->devid) == 0 &&
+	if (path_backend(be, "vbd", d->dm_domid, d->devid) == -1 ||
+	    path_libxl_vbd(lx, d->dm_domid, d->devid) == -1 ||
+	    path_backend(qd, "qdisk", d->dm_domid, d->devid) == -1)
+		return false;
+	if (path_child(path, lx, "backend") == 0 &&
+	    store_read(XBT_NULL, path, rec, sizeof(rec)) &&
+	    strcmp(rec, qd) == 0)
+		snprintf(be, sizeof(be), "%s", qd);
+	return path_frontend(fe, d->dm_domid, d->devid) == 0 &&
 	    path_libxl_vbd(lx, d->dm_domid, d->devid) == 0 &&
 	    drive_path_set(d->backend, be) && drive_path_set(d->frontend, fe) &&
 	    drive_path_set(d->libxl, lx);

@@ -22,6 +22,14 @@
  *     QMPSOCK is the stub domain's own monitor, which nobody else uses:
  *     we keep our connection to it (see struct qmp for why).
  *
+ *     With $XCD_STUB_GLUE=DIR set, (b) is left to the product's glue,
+ *     stubdom/xen-cdromd-stub, run beside us with --sysfs DIR/sys --dev
+ *     DIR/dev: we only play the kernel's side of it, making the disk
+ *     appear as DIR/sys/block/xvdX (its "device" link ending in
+ *     vbd-DEVID, its "size" in sectors) and DIR/dev/xvdX (a link to the
+ *     block device), and taking both away when the vbd closes:
+ *	glue disk DEVID xvdX		glue gone DEVID xvdX
+ *
  * Watches: the frontend dir (recursively) and each backend dir once,
  * well under xenstored's 128 per domain; one transaction at a time.
  * A QMP command blocks, bounded by QMP_TIMEOUT_MS.
@@ -45,6 +53,9 @@
  * play a stub domain that is slow, or never hands its disk to QEMU).
  */
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <err.h>
 #include <errno.h>
@@ -186,6 +197,8 @@ vbd_free(struct vbd *v)
 	free(v);
 }
 
+static void glue_gone(int devid);
+
 static void
 vbd_forget(int devid)
 {
@@ -195,6 +208,7 @@ vbd_forget(int devid)
 		if (v->devid == devid) {
 			*vp = v->next;
 			say("fe %d: gone", devid);
+			glue_gone(devid);
 			vbd_free(v);
 			return;
 		}
@@ -348,6 +362,75 @@ add_fd(int devid, int fd, const char **why)
 	return -1;
 }
 
+/* $XCD_STUB_GLUE: where the product's glue sees our disks, or NULL. */
+static const char *glue_dir;
+
+/* The name Linux's blkfront gives vbd devid's disk: hdc -> xvdc. */
+static bool
+glue_name(int devid, char *buf, size_t len)
+{
+	int	 index;
+
+	if ((index = disk_index(devid)) < 0 || index >= 26)
+		return false;
+	snprintf(buf, len, "xvd%c", 'a' + index);
+	return true;
+}
+
+/* The kernel's side of a disk appearing: sysfs entry, then /dev node. */
+static void
+glue_appear(int devid, const char *node, const char *sectors)
+{
+	char	 name[16], dir[PATH_LEN], tmp[PATH_LEN], p[PATH_LEN + 16];
+	char	 link[64];
+	FILE	*f;
+
+	if (!glue_name(devid, name, sizeof(name)))
+		return;
+	snprintf(p, sizeof(p), "%s/dev/%s", glue_dir, name);
+	unlink(p);
+	if (symlink(node, p) == -1)
+		say("glue: symlink %s: %s", p, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s/sys/block/%s", glue_dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/sys/.%s.new", glue_dir, name);
+	if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
+		return;
+	snprintf(p, sizeof(p), "%s/device", tmp);
+	snprintf(link, sizeof(link), "../../devices/vbd-%d", devid);
+	if (symlink(link, p) == -1 && errno != EEXIST)
+		say("glue: symlink %s: %s", p, strerror(errno));
+	snprintf(p, sizeof(p), "%s/size", tmp);
+	if ((f = fopen(p, "we")) != NULL) {
+		fprintf(f, "%s\n", sectors != NULL ? sectors : "1");
+		fclose(f);
+	}
+	/* One rename: the glue never sees half an entry. */
+	if (rename(tmp, dir) == -1)
+		say("glue: rename %s: %s", dir, strerror(errno));
+	else
+		say("glue disk %d %s", devid, name);
+}
+
+static void
+glue_gone(int devid)
+{
+	char	 name[16], dir[PATH_LEN], p[PATH_LEN + 16];
+
+	if (glue_dir == NULL || !glue_name(devid, name, sizeof(name)))
+		return;
+	snprintf(dir, sizeof(dir), "%s/sys/block/%s", glue_dir, name);
+	if (access(dir, F_OK) != 0)
+		return;
+	snprintf(p, sizeof(p), "%s/device", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/size", dir);
+	unlink(p);
+	rmdir(dir);
+	snprintf(p, sizeof(p), "%s/dev/%s", glue_dir, name);
+	unlink(p);
+	say("glue gone %d %s", devid, name);
+}
+
 /*
  * The stub domain's udev glue: the CD disk of vbd devid has just
  * appeared; hand the medium it carries to QEMU.
@@ -369,7 +452,12 @@ cd_appeared(int devid, const char *be)
 	else if ((fd = blkdev_open(maj, min, O_RDONLY | O_CLOEXEC, node,
 	    sizeof(node))) == -1)
 		why = strerror(errno);
-	else if ((fdset = add_fd(devid, fd, &why)) >= 0 && announce_s >= 0) {
+	else if (glue_dir != NULL) {
+		char *sectors = xb_read(xs, XBT_NULL, be, "sectors");
+
+		glue_appear(devid, node, sectors);
+		free(sectors);
+	} else if ((fdset = add_fd(devid, fd, &why)) >= 0 && announce_s >= 0) {
 		snprintf(path, sizeof(path),
 		    "/local/domain/%d/device-model/%d/cdrom-fdset/%d",
 		    announce_s, announce_d, devid);
@@ -450,6 +538,7 @@ vbd_step(int devid)
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
+		glue_gone(devid);
 		if (fe_state < XenbusStateClosing &&
 		    fe_switch(devid, fe, fe_state, XenbusStateClosing))
 			fe_state = XenbusStateClosing;
@@ -566,6 +655,8 @@ main(int argc, char *argv[])
 		announce_d = guest;
 	}
 	qmp_path = argv[4];
+	if ((glue_dir = getenv("XCD_STUB_GLUE")) != NULL && *glue_dir == '\0')
+		glue_dir = NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);

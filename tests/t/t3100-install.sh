@@ -65,6 +65,8 @@ test_expect_success 'make install DESTDIR PREFIX=/usr installs exactly the expec
 	755 ./usr/bin/xen-cdrom
 	755 ./usr/sbin/xen-cdromd
 	755 ./usr/share/xen-cdromd/guest/xen-cdrom-guest-eject
+	755 ./usr/share/xen-cdromd/stubdom/init
+	755 ./usr/share/xen-cdromd/stubdom/xen-cdromd-stub
 	EOF
 	sort want >want.sorted &&
 	installed "$ROOT" >got &&
