@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # xen-cdromd: build, test and demonstrate.  README.md says how to start.
 #
 #   make            build the daemon, the unit tests and the test host

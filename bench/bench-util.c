@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The benchmark programs' shared helpers (bench-util.h): clock, fatal
  * errors, the blocking QMP client and xenstore calls with fatal

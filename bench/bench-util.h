@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What the benchmark programs share: a monotonic clock in µs, fatal
  * errors that say which measurement could not be made, blocking QMP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # Benchmarks, included by the top Makefile (docs/performance.md says
 # what each row measures and what the last run found):
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # bench/plot.sh SAMPLES.csv OUT.png TITLE: draws the latency
 # distributions of bench/run.sh's samples ("series,ms" lines) as one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # bench/profile.sh BUILD: make profile.  Runs the daemon under
 # valgrind's callgrind on the embedded test host, with instrumentation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xcd-bench qmp-sim DIR FIRST LAST: one process playing the QEMU of
  * every domain FIRST..LAST for rows P4 and P5, where a thousand real

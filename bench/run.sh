@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # bench/run.sh quick|full BUILD: the benchmark table (make bench-quick,
 # make bench).  Brings up the embedded test host (tests/host/host.sh:

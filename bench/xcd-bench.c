@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xcd-bench: the benchmark's drivers and stand-ins, one program with a
  * command per role (bench/run.sh runs them).  Every figure it prints is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The bounded read and the transaction loop shared by every program
  * of the project that talks to xenstored.

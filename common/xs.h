@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What every program of the project that talks to xenstored shares:
  * the daemon, the CLI, the test host's programs and the benchmarks.

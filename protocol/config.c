@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Parses xen-cdromd.conf from memory.  The grammar is deliberately
  * small: "key = value" lines, blank lines, and comment lines whose

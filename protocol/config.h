@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The daemon's configuration file, /etc/xen/xen-cdromd.conf: lines of
  * "key = value", "#" comments, blank lines.  Parsing works on text in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Strict JSON documents on top of jsmn: parsing.  jsmn only cuts the
  * text into tokens; even in strict mode it lets through missing or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Typed access to a parsed JSON document, in the manner of ELL's
  * l_json: callers ask for "member X, a string" and a wrong type comes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What json.c (parsing) and json_read.c (the typed accessors) share:
  * the document, its jsmn tokens and where a token's text lies.  Only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The JSON writer (json_out.h): appends into a bounded or a growing
  * buffer, and json_append_string(), which escapes a string.

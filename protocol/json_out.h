@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Writing JSON text, the project's one writer: QMP commands, the CLI's
  * --json output and libxl's saved configuration are all built with it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Strict JSON documents: the typed accessors over a parsed document.
  * Callers ask for "member key, a string" and get false for anything

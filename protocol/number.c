@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Strict decimal parsing, in one place: every number xen-cdromd reads
  * from xenstore or QEMU goes through here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Decimal numbers as xenstore node names and values and QEMU's fdset
  * paths spell them: digits only, no sign, no leading zeros.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Builds and recognises the xenstore paths xen-cdromd uses.  Nothing
  * else in the project spells "/local/domain" or "/libxl".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Every xenstore path xen-cdromd reads or writes, built in one place:
  * the contract's cdrom-request nodes and the records libxl keeps for a

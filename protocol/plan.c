@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The pure decisions of a change: is the request already met, does the
  * vbd still name it, and the key that tells requests apart.

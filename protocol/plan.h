@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The pure decisions of a change: what one look at xenstore found
  * (the request, the daemon's progress, the vbd's params), whether the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * QMP commands out, QMP replies in, as text.  The replies come from a
  * QEMU that may be hostile: each is parsed once, bounded, and read

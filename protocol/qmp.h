@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * QMP, the QEMU Machine Protocol, as xen-cdromd speaks it: building the
  * commands it sends and reading the replies it gets back.  No I/O: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Checks on the values of a request and the three spellings of an
  * image format: the contract's, QEMU's and libxl's.  Every string here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What a drive is asked to hold, and the checks on every value a tool,
  * a guest or a stub domain can write.  Nothing here touches the file

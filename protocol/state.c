@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A drive's states: their names, as the contract writes them into
  * cdrom-request/VDEV/state, and the edges allowed between them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A drive's state as the contract spells it in cdrom-request/VDEV/state.
  * The order is the order of a change.

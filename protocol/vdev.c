@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Virtual device names <-> vbd numbers, as xen-vbd-interface(7) and
  * libxl encode them.  Only whole disks: the partition bits must be 0.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Virtual block device names and their numbers under Xen's vbd encoding
  * (xen-vbd-interface(7), formerly docs/misc/vbd-interface.txt).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-only
 # Installs, with apt-get, Debian 12 packages, and only those not there
 # yet.  Run as root or with sudo.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # The stub-domain half (stubdom/, docs/stubdom.md), included by the
 # Makefile: xen-cdromd-stub runs inside a Linux stub domain and hands each
 # new CD vbd to its QEMU.  Linked statically (but for the sanitizers'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Adoption: the daemon starts looking after a drive.  It chooses the
  * drive's kind, finds the vbd whose params name the medium, and creates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What every part of the daemon shares: its options, fixed at start.
  */

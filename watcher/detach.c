@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The background start: the child does the whole start-up (connection,
  * the one-daemon check, watches, pid file) while stderr is still the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Starting in the background only once the start has worked: the
  * command that starts the daemon exits 0 when the daemon is connected

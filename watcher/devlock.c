@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * libxl's per-domain locks, as libxl takes them (libxl_internal.c,
  * libxl__ev_slowlock_lock, libxl__lock_domain_userdata): open

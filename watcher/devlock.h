@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * libxl's per-domain locks, so that xen-cdromd and xl never change a
  * domain's devices, rewrite its saved configuration or talk to its QEMU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A drive whose QEMU runs in dom0: the steps of a change after the
  * eject.  detaching and attaching move the guest's vbd params and

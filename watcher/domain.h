@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The guests xen-cdromd looks after: found at start and on
  * @introduceDomain, forgotten on @releaseDomain, each with its drives.

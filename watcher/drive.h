@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * One emulated CD-ROM drive of one guest, and the state machine that
  * converges it to what cdrom-request/VDEV asks for.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A drive's events: what each says may have changed in its view, and
  * one look (drive_update) for a burst of them, taken once the events

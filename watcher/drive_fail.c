@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * How a step fails: the error a drive ends in, with the step that
  * failed and an error-code, and the bound on re-planning, which turns a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The image a drive's change serves: opened once per request, under the
  * path policy, in a child bounded by step-timeout (opener.c), so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * ejecting: every change's first step, the same wherever QEMU runs.
  * It asks QEMU what is in the drive, ejects it, and frees the fdsets

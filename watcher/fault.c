@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The fault points of xen-cdromd-faults (see fault.h): counted, logged
  * and, at the chosen one, an immediate _exit with no clean-up, so that

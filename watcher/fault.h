@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Fault injection for the crash-at-every-point tests.  Only the test
  * build, xen-cdromd-faults (compiled with -DXCD_FAULTS), has it: in the

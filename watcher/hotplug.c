@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Hotplug scripts, spawned with posix_spawn: the daemon has a thread
  * (libxenstore's watch reader), so nothing but exec may follow a fork.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Running the block hotplug script for a stub domain's vbd, as libxl
  * runs it, as a child of the event loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Opening a requested image under the host's path policy.  The image is
  * opened once, here, and that descriptor is what QEMU gets: a path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * One daemon a host, and its liveness record in xenstore.  The check and
  * the claim share a transaction, so of two daemons started together one

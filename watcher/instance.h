@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The daemon's liveness record (protocol 1.1), and the rule that one
  * daemon runs on a host: /local/domain/0/xen-cdromd/{pid,version,

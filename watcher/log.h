@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The daemon's log, through libxentoollog like every Xen tool: stderr in
  * the foreground (the journal's "<N>" lines under systemd), syslog

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The event loop, in the manner of Redis's ae.c: file events, time
  * events and child exits dispatched from one poll(2).

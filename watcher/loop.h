@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The daemon's one event loop: poll(2) over file descriptors, one-shot
  * timers, child processes and signals.  Nothing else in xen-cdromd

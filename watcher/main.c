@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xen-cdromd: changes the media of Xen HVM guests' emulated CD-ROM
  * drives as tools and guests ask through xenstore.  This file reads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The image opener's child: fork, walk (async-signal-safe calls only,
  * the daemon has threads), send the result and the descriptor back over

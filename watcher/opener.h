@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Opening an image without blocking the event loop: the walk of
  * image.c runs in a child, which passes the descriptor back, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The QMP client's transport: a state machine over one Unix socket,
  * driven by the event loop.  What the lines mean is protocol/qmp.c's

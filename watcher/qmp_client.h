@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A non-blocking QMP client for one operation at a time: connect, read
  * the greeting, negotiate capabilities, then send commands one by one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What the state machine and the steps share: one look at a drive's
  * nodes, the table of what differs by where QEMU runs, and the steps'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A step's QMP connection and the checks every step makes of QEMU's
  * replies.  The connection is opened by the step's first command and

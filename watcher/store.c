@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The xenstore connection.  libxenstore's calls are synchronous round
  * trips to xenstored on the same host, as in every toolstack; the only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xen-cdromd's connection to xenstored: bounded reads, writes,
  * permissions and watches.  Watch events are dispatched from the event

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A stub domain's PV vbd of a drive, in xenstore: read, created, closed
  * and deleted as libxl does it (libxl__device_generic_add and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A stub domain's PV vbd of a drive in xenstore (stub_vbd.c), for the
  * stub domain's steps (stubdom.c).

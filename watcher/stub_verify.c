@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Checking what the block script attached against the descriptor the
  * path policy was checked on: by device number for a block device, by

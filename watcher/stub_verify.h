@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A stub domain's vbd must hold exactly the image the daemon checked:
  * the hotplug script opens the params path again, later, following

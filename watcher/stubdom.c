@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The steps of a change whose QEMU runs in a Linux stub domain S, after
  * the eject: the sequence of Xen 4.20's "libxl: Enable stubdom cdrom

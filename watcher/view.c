@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * A drive's view of its nodes: the request tools wrote, the progress
  * the daemon wrote and the vbd's params, kept in memory and read again

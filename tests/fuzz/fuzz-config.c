@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * libFuzzer target for config_parse: the input is the whole file.
  *

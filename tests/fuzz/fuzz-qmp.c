@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * libFuzzer target for what QEMU sends us: the input is one QMP line
  * (its line end already cut, as the watcher's client cuts it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * libFuzzer target for the values a guest, a stub domain or a tool
  * writes into xenstore.  The input is split at its first NUL into two

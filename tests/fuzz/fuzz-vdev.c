@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * libFuzzer target for vdev names and vbd numbers.  The input, up to
  * its first NUL, is a name for vdev_to_devid; every 4 bytes of it are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # Coverage-guided fuzzing of the protocol library with clang's libFuzzer.
 # tests/fuzz/README says what each target checks.  Included from the
 # top-level Makefile, or on its own:

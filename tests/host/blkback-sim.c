@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * blkback-sim: the block backend of the test host's dom0, standing in
  * for Linux's xen-blkback.  It serves every vbd backend under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Block devices as a vbd's physical-device names them: "MAJ:MIN" in
  * hex, what Xen's block script writes (stat -c %t:%T).  Shared by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # shellcheck shell=bash
 #
 # The embedded test host: a real xenstored 4.17 under xsshim.so, guest

@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: LGPL-2.1-only
 ; A guest that locks its CD tray, as an OS does while a disc is mounted:
 ; a boot sector that sends ATAPI PREVENT ALLOW MEDIUM REMOVAL (prevent)
 ; to the master of the secondary IDE channel, hdc, and sends it again

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * qmp-evil SOCKET MODE: a hostile QEMU monitor, as a compromised stub
  * domain could play it.  Listens on the Unix socket SOCKET and serves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * reaper CMD [ARG...]: runs CMD as a child subreaper would, so that
  * nothing a test starts outlives it, not even as a zombie.

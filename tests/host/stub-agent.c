@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * stub-agent S D SOCKET QMPSOCK [--seed]: the inside of a Linux stub
  * domain S that runs HVM guest D's QEMU, as far as CD-ROM changes see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * What the test host's simulated kernel drivers share (blkback-sim
  * plays xen-blkback, stub-agent plays blkfront): reading and writing a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xs-ring: the guest side of the test host.  "xs-ring DOMID SOCKET"
  * plays unprivileged domain DOMID: it lays out the domain's ring page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xs-tx: applies a script of xenstore operations, read from stdin, in
  * one transaction, the way libxl writes a new domain or device: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The contract between xsshim.so (preloaded into xenstored) and the
  * guest side of the test host (xs-ring): where the fake hypervisor's

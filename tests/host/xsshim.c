@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * LD_PRELOAD shim that lets Debian's real xenstored 4.17 run without a
  * hypervisor: it replaces the few libxenctrl, libxengnttab and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # make soak: the long forms of the robustness tests, too slow for make
 # check.  Included from the top-level Makefile.
 #

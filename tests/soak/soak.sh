@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The soak (make soak): thousands of requests across many guests while
 # faults are injected from a seeded RNG, then, with the faults stopped,

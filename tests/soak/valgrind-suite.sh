@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The scenario suite with the daemon under valgrind's memcheck (make
 # soak, SOAK_VALGRIND=1):

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 # Builds, once, the Xen 4.17 + Debian 12 dom0 that `make system-test`
 # boots under QEMU: a debootstrapped root with the hypervisor, xl, qemu-xen
 # and a 6.1 kernel, packed as one uncompressed cpio initramfs (unpacking

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 # The real-Xen test, run inside the system-test dom0 by the image's /init
 # (tests/system/build-image.sh) from the payload disk that run.sh built:
 # brings up Xen's dom0 services by hand (there is no systemd), starts an

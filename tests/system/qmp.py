@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-only
 # A QMP client for the system-test dom0 (tests/system/dom0-test.sh), where
 # python3 comes with xen-utils: asks QEMU one question over its monitor
 # socket and prints the answer as one line of JSON.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 # The host side of `make system-test`: builds (or reuses) the Xen dom0
 # image, hands it the daemon, the client and the test on a payload disk,
 # boots Xen 4.17 under QEMU (TCG: no KVM here) and reads the test's TAP

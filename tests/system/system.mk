@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # The real-Xen tier, included by the Makefile: `make system-test` boots
 # Xen 4.17 and a Debian 12 dom0 under QEMU (tests/system/run.sh), starts
 # an HVM guest and changes its CD with `xl cd-insert` and with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # shellcheck shell=bash
 #
 # Helpers for the scenarios about CD-ROM drives, sourced after lib.sh:

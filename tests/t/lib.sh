@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-only
 # shellcheck shell=bash
 #
 # The test library of tests/t/*.sh, after git's t/test-lib.sh: each

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The test host itself: a real xenstored under the shim, guests that
 # talk to it through their rings with real permission checks, the

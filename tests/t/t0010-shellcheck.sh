@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Every shell script of the project passes shellcheck: the tests, the
 # test host, the hotplug and udev scripts, the build scripts.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The test host's stub domains: an HVM guest D whose QEMU runs in a
 # Linux stub domain S, with S's PV CD vbd laid out as libxl 4.20 lays it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Adoption: the daemon finds guests' CD-ROM drives, at start and as they
 # appear, creates their cdrom-request nodes with the contract's values

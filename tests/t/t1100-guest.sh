@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # What a guest may do, checked by the real xenstored through the guest's
 # own ring: read its drives' nodes, write nothing but eject, and eject

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Changing media with QEMU in dom0: the four steps, what QEMU holds
 # afterwards, and the vbd records left as xl cd-insert leaves them.

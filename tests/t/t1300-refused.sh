@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Requests the daemon must refuse: bad values, files it may not or
 # cannot use, drives that are not CD-ROMs.  Each ends in state "error"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The daemon's command line and configuration file: what the contract
 # promises about them, and start-up errors that name the file and line.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Many guests at once: twenty domains asked to change in one transaction
 # all converge, each on its own medium, and one guest's failure does

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The progress of a change lives in xenstore: a daemon that stopped at
 # any step, or was killed while QEMU hung, resumes from the recorded

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # libxl's device lock: while xl (here: flock(1) on libxl's lock file)
 # changes a domain's devices, the daemon's change of that domain waits,

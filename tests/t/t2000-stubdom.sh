@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Changing the CD of a guest whose QEMU runs in a stub domain: the four
 # steps against a simulated Linux stub domain (blkfront and its QEMU

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # The udev trigger: when a host CD drive's medium changes, udev runs
 # xen-cdromd-udev, and every guest drive that follows the host drive

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # A compromised stub domain answers the daemon's QMP, so every reply is
 # hostile input.  tests/host/qmp-evil plays such a QEMU on dom3's QMP

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # What goes wrong around the daemon: a guest destroyed in the middle of
 # a change, its domid reused at once, a stub domain destroyed while its

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # A guest that has locked its CD tray (ATAPI PREVENT ALLOW MEDIUM
 # REMOVAL, as an OS does while a disc is mounted): with force-eject = no,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # Memory and descriptors: the daemon under valgrind's memcheck through
 # dom0 and stub-domain changes, ejects, refused requests, a held lock

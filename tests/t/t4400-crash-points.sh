@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # A crash at any point of a change loses nothing.  xen-cdromd-faults
 # (watcher/fault.h) exits like a kill -9 just before its Nth fault

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-only
 #
 # What a hostile guest or a hostile stub domain can write, through its
 # own ring, so that the real xenstored's permissions apply: values that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The unit tests' few assertions.  Each prints a TAP line; done_testing()
  * prints the plan and the closing "N passed, N failed" line and returns

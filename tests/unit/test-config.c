@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * xen-cdromd.conf: the defaults, each key, comments and blanks, and
  * every mistake stopping the start-up with "FILE:LINE: what".

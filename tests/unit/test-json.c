@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The JSON layer: strict parsing of one bounded document, typed access
  * that says no to wrong types, unescaping and escaping of strings, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /* Unit tests of protocol/number.c: strict decimal parsing. */
 #include <limits.h>
 

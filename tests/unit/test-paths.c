@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The xenstore paths: what each builder writes, what it refuses, and
  * which paths path_parse_request() recognises.

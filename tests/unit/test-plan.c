@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * The pure decisions of a change (protocol/plan.c): when a drive holds
  * what is asked, when the vbd still names the request, and the key

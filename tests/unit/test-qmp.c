@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * QMP: the exact command lines we send, and the replies we read, both
  * as QEMU 7.2 really sent them (captured from qemu-system-x86_64 with

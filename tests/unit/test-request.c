@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Request values: image formats in their three spellings, target
  * paths, the guest's eject node and libxl's backend params.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * Drive states: each has the contract's name and parses back, nothing
  * else parses; and the table of allowed transitions is the one that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-only */
 /*
  * vdev names <-> devids, against the table of xen-vbd-interface(7),
  * libxl and Linux's legacy IDE majors.
