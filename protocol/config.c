@@ -390,16 +390,21 @@ config_free(struct config *c)
 	c->n_follows = 0;
 }
 
+const char *
+config_allowed_dir(const struct config *c, const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_allowed_dirs; i++)
+		if (path_within(target, c->allowed_dirs[i]))
+			return c->allowed_dirs[i];
+	return NULL;
+}
+
 /* An empty target is an eject: it reads no file, so it is always allowed. */
 bool
 config_target_allowed(const struct config *c, const char *target)
 {
-	size_t i;
-
-	if (c->n_allowed_dirs == 0 || *target == '\0')
-		return true;
-	for (i = 0; i < c->n_allowed_dirs; i++)
-		if (path_within(target, c->allowed_dirs[i]))
-			return true;
-	return false;
+	return c->n_allowed_dirs == 0 || *target == '\0' ||
+	    config_allowed_dir(c, target) != NULL;
 }

@@ -53,5 +53,7 @@ void config_free(struct config *c);
 
 /* Is target allowed: no allowed-dir lines, or inside one of them? */
 bool config_target_allowed(const struct config *c, const char *target);
+/* The allowed-dir target lies within, or NULL if none. */
+const char *config_allowed_dir(const struct config *c, const char *target);
 
 #endif

@@ -39,10 +39,7 @@ image_policy(const struct config *cfg, const char *target, const char **dir,
 {
 	size_t i, n;
 
-	*dir = NULL;
-	for (i = 0; i < cfg->n_allowed_dirs && *dir == NULL; i++)
-		if (path_within(target, cfg->allowed_dirs[i]))
-			*dir = cfg->allowed_dirs[i];
+	*dir = config_allowed_dir(cfg, target);
 	if (cfg->n_allowed_dirs == 0 || *dir != NULL)
 		return ERRC_NONE;
 	for (i = 0; i < cfg->n_allowed_dirs; i++) {
