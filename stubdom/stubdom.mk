@@ -13,9 +13,10 @@ endif
 
 all: $(STUB_GLUE)
 
-$(STUB_GLUE): stubdom/xen-cdromd-stub.c $(wildcard protocol/*.h) $(BUILD)/libprotocol.a
+# common/fdpass.c only: the glue talks to no xenstored through libxenstore.
+$(STUB_GLUE): stubdom/xen-cdromd-stub.c common/fdpass.c $(wildcard protocol/*.h common/*.h) $(BUILD)/libprotocol.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(STUB_STATIC) -o $@ $< $(BUILD)/libprotocol.a
+	$(CC) $(ALL_CFLAGS) $(STUB_STATIC) -o $@ $< common/fdpass.c $(BUILD)/libprotocol.a
 
 .PHONY: install-stubdom
 install: install-stubdom

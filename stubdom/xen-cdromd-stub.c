@@ -47,6 +47,7 @@
 
 #include <linux/netlink.h>
 
+#include "fdpass.h"
 #include "json.h"
 #include "qmp.h"
 #include "vdev.h"
@@ -355,24 +356,10 @@ mon_drain(void)
 static int
 mon_send(const char *line, size_t len, int fd)
 {
-	char		 ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec	 iov = { (void *)line, len };
-	struct msghdr	 mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr	*c;
 	ssize_t		 n;
 
-	if (fd != -1) {
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = sizeof(ctl);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
 	do
-		n = sendmsg(mon_fd, &mh, MSG_NOSIGNAL);
+		n = send_with_fd(mon_fd, line, len, fd);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
