@@ -144,3 +144,19 @@ dom0_drive_converged() {
 	*) expect_eq 0 "$fdsets" "fdsets in QEMU (none in use)" ;;
 	esac
 }
+
+# lock_file D: libxl's device-changes lock of domain D.
+lock_file() {
+	local uuid
+	uuid=$(xenstore-read "/local/domain/$1/vm") || return 1
+	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.libxl-device-changes-lock"
+}
+
+# hold_lock D: holds D's lock as xl does while it changes a device,
+# until a file "release" appears; returns once the lock is held.
+hold_lock() {
+	rm -f locked release &&
+	(flock "$(lock_file "$1")" sh -c "touch locked
+	    while [ ! -e release ]; do sleep 0.05; done" &) &&
+	wait_for "[ -e locked ]"
+}

@@ -15,22 +15,6 @@
 A=$HOSTDIR/a.iso B=$HOSTDIR/b.iso
 make_iso "$A" && make_iso "$B" || exit 1
 
-# lock_file D: libxl's device-changes lock of domain D.
-lock_file() {
-	local uuid
-	uuid=$(xenstore-read "/local/domain/$1/vm") || return 1
-	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.libxl-device-changes-lock"
-}
-
-# hold_lock D: holds D's lock as xl does while it changes a device,
-# until a file "release" appears; returns once the lock is held.
-hold_lock() {
-	rm -f locked release &&
-	(flock "$(lock_file "$1")" sh -c "touch locked
-	    while [ ! -e release ]; do sleep 0.05; done" &) &&
-	wait_for "[ -e locked ]"
-}
-
 test_expect_success 'setup: two guests, and the daemon' '
 	hvm_guest_create 3 hdc "$A" &&
 	hvm_guest_create 4 hdc "$A" &&

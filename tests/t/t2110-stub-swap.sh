@@ -21,22 +21,6 @@ A=$ISO/a.iso OUTSIDE=$HOSTDIR/outside.iso
 make_iso "$A" && make_iso "$ISO/swap.iso" && make_iso "$OUTSIDE" || exit 1
 printf 'allowed-dir = %s\nstep-timeout = 10\n' "$ISO" >"$HOSTDIR/cdromd.conf"
 
-# lock_file D: libxl's device-changes lock of domain D.
-lock_file() {
-	local uuid
-	uuid=$(xenstore-read "/local/domain/$1/vm") || return 1
-	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.libxl-device-changes-lock"
-}
-
-# hold_lock D: holds D's lock as xl does while it changes a device,
-# until a file "release" appears; returns once the lock is held.
-hold_lock() {
-	rm -f locked release &&
-	(flock "$(lock_file "$1")" sh -c "touch locked
-	    while [ ! -e release ]; do sleep 0.05; done" &) &&
-	wait_for "[ -e locked ]"
-}
-
 test_expect_success 'setup: a stub guest, and the daemon with allowed-dir' '
 	stubdom_guest_create 3 4 hdc "$A" &&
 	cdromd_start --config "$HOSTDIR/cdromd.conf" --hotplug-script "$HOTPLUG" &&
