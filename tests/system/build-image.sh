@@ -1,50 +1,67 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-only
-# Builds, once, the Xen 4.17 + Debian 12 dom0 that `make system-test`
-# boots under QEMU: a debootstrapped root with the hypervisor, xl, qemu-xen
-# and a 6.1 kernel, packed as one uncompressed cpio initramfs (unpacking
-# gzip under TCG costs more than loading the bytes).  The daemon and the
-# test are not in it: run.sh hands them to dom0 on a disk at boot, so
-# changing them never rebuilds the image.
+# Builds, once per recipe, the dom0 image that `make system-test` boots
+# under QEMU for one Xen version: a debootstrapped Debian root with the
+# hypervisor, xl, qemu-xen and the distribution's kernel, packed as one
+# uncompressed cpio initramfs (unpacking gzip under TCG costs more than
+# loading the bytes).  The base of a Linux stub domain is made from it
+# by tests/system/build-stub.sh, cached beside it under its own key.
+# The daemon, the stub-side glue, the stub's /init and the test are not
+# in either: run.sh hands them to dom0 on a disk at boot, so changing
+# them never rebuilds an image.
 #
-#   build-image.sh CACHE    prints the directory holding xen, vmlinuz and
-#                           initrd.cpio
+#   build-image.sh CACHE VERSION   VERSION 4.17 (Debian 12) or 4.20
+#                                  (Debian 13); prints the directory
+#                                  holding xen, vmlinuz and initrd.cpio
 #
-# The image is keyed on this file's hash: CACHE/KEY is reused while it is
-# complete, and older keys are removed when a new one is built.
+# The image is keyed on the version and this file's hash: CACHE/VERSION-KEY
+# is reused while it is complete.  Only older keys of the same version are
+# removed when a new one is built: the other version's image, and a key
+# another run may be using, are left alone.
 set -euo pipefail
 
-cache=${1:?usage: build-image.sh CACHE}
+cache=${1:?usage: build-image.sh CACHE VERSION}
+version=${2:?usage: build-image.sh CACHE VERSION}
 mirror=${SYSTEM_MIRROR:-http://deb.debian.org/debian}
-packages=xen-hypervisor-4.17-amd64,xen-utils-4.17,qemu-system-xen
+case $version in
+4.17) suite=bookworm ;;
+4.20) suite=trixie ;;
+*) echo "build-image: no recipe for Xen $version" >&2; exit 2 ;;
+esac
+packages=xen-hypervisor-$version-amd64,xen-utils-$version,qemu-system-xen
 packages=$packages,linux-image-amd64,xenstore-utils,kmod,procps,jq,python3
+# For the stub domain's root (build-stub.sh takes it from dom0's).
+packages=$packages,busybox-static
+# mkfs.ext4 for the stub guest's media (trixie's minbase lacks it).
+packages=$packages,e2fsprogs
 
 key=$(sha256sum "$0" | cut -c1-16)
-out=$cache/$key
+out=$cache/$version-$key
+
 if [ -s "$out/initrd.cpio" ] && [ -s "$out/xen" ] && [ -s "$out/vmlinuz" ]
 then
 	echo "$out"
 	exit 0
 fi
-
 start=$(date +%s)
 mkdir -p "$cache"
-work=$cache/$key.tmp
+work=$cache/$version-$key.tmp.$$
 rm -rf "$work"
 mkdir -p "$work"
 root=$work/root
 # A failed build leaves nothing that looks like an image.
 trap 'rm -rf "$work"' EXIT
 
-echo "build-image: debootstrap into $root" >&2
-debootstrap --variant=minbase --include="$packages" bookworm "$root" \
+echo "build-image: debootstrap $suite into $root" >&2
+debootstrap --variant=minbase --include="$packages" "$suite" "$root" \
     "$mirror" >"$work/debootstrap.log" 2>&1 || {
 	tail -n 30 "$work/debootstrap.log" >&2
 	exit 1
 }
 
-# QEMU's multiboot loader takes an ELF, not Debian's gzipped hypervisor.
-gunzip -c "$root"/boot/xen-4.17-amd64.gz >"$work/xen"
+# QEMU's multiboot loader takes an ELF, not Debian's gzipped
+# hypervisor.
+gunzip -c "$root"/boot/xen-"$version"-amd64.gz >"$work/xen"
 cp "$root"/boot/vmlinuz-* "$work/vmlinuz"
 dpkg-query --admindir="$root/var/lib/dpkg" -W >"$work/packages.txt"
 
@@ -54,6 +71,7 @@ rm -rf "${root:?}"/boot/* "${root:?}"/usr/share/doc/* \
     "${root:?}"/usr/share/info/* "${root:?}"/var/cache/apt/* \
     "${root:?}"/var/lib/apt/lists/*
 kmods=("$root"/lib/modules/*/kernel)
+[ -d "${kmods[0]}" ] || kmods=("$root"/usr/lib/modules/*/kernel)
 for d in drivers/gpu drivers/net/wireless drivers/net/ethernet \
     drivers/media drivers/infiniband drivers/staging drivers/iio \
     drivers/hid drivers/usb drivers/input drivers/bluetooth \
@@ -66,8 +84,8 @@ for d in drivers/gpu drivers/net/wireless drivers/net/ethernet \
 done
 chroot "$root" depmod "$(basename "$(dirname "${kmods[0]}")")"
 
-# PID 1: brings up only what reading the payload disk needs, then hands
-# over to the test on it (tests/system/dom0-test.sh).
+# PID 1: brings up only what reading the payload disk needs, then
+# hands over to the test on it (tests/system/dom0-test.sh).
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 # PID 1 of the system-test dom0: mounts the basics, unpacks the payload
@@ -96,14 +114,19 @@ sleep 60
 INIT
 chmod 755 "$root/init"
 
-(cd "$root" && find . -xdev -print0 | cpio --null -o -H newc --quiet) \
-    >"$work/initrd.cpio"
+(cd "$root" && find . -xdev -print0 |
+    cpio --null -o -H newc --quiet) >"$work/initrd.cpio"
 rm -rf "$root" "$work/debootstrap.log"
+echo "$(($(date +%s) - start))" >"$work/build-seconds"
 trap - EXIT
-for old in "$cache"/*; do
-	[ "$old" = "$work" ] || rm -rf "$old"
-done
+rm -rf "$out"
 mv "$work" "$out"
-echo "build-image: $(du -sh "$out/initrd.cpio" | cut -f1) image in" \
-    "$(($(date +%s) - start))s" >&2
+echo "build-image: Xen $version: $(du -sh "$out/initrd.cpio" |
+    cut -f1) image in $(cat "$out/build-seconds")s" >&2
+# Older images of this version only; never the one just built, the
+# other version's, or one still being built by another run.
+for old in "$cache/$version"-*; do
+	case $old in "$out" | *.tmp.*) continue ;; esac
+	[ "$old" -ot "$out" ] && rm -rf "$old"
+done
 echo "$out"
