@@ -28,7 +28,7 @@ WORK=/tmp/system-test
 VDEV=hdc DEVID=5632 ISO=/srv/iso
 GUEST=systest
 # Each kind of change is timed this many times, by xl and by xen-cdromd.
-ROUNDS=${SYSTEM_ROUNDS:-5}
+ROUNDS=${SYSTEM_ROUNDS:-3}
 
 n=0 failed=0
 mkdir -p "$WORK"
@@ -342,7 +342,7 @@ change() {
 	shift 3
 	mark=$(trace_mark)
 	t0=$(now_ms)
-	timeout "$T" "$@" || rc=$?
+	timeout "$T" "$@" >"$WORK/$name.out" 2>&1 || rc=$?
 	t1=$(now_ms)
 	# QEMU's and xenstored's last words may trail the client's exit.
 	sleep 1
@@ -352,6 +352,9 @@ change() {
 		trace_ops "$mark" >"$WORK/ops-$who-$kind"
 	snapshot >"$WORK/$name.snap" 2>&1 || rc=1
 	cat "$WORK/$name.snap"
+	# Last, so that a failure's report (the output's tail) shows it.
+	echo "== $* exited $rc:"
+	tail -n 15 "$WORK/$name.out"
 	return "$rc"
 }
 

@@ -126,8 +126,13 @@ stub_vbd_show() {
 	local be
 	be=$(xenstore-read "/libxl/$S/device/vbd/$DEVID/backend") || return 1
 	echo "== stub vbd $be"
-	xenstore-ls -fp "$be" | sed -E \
-	    -e 's/^([^ ]*\/(physical-device|physical-device-path|node)) = .*/\1 = (varies)/'
+	# Sorted: xenstored lists children in the order they were made,
+	# which says nothing about the device (the daemon writes params
+	# after libxl's other keys).
+	xenstore-ls -fp "$be" >"$WORK/stub-be" || return 1
+	sed -E <"$WORK/stub-be" \
+	    -e 's/^([^ ]*\/(physical-device|physical-device-path|node)) = .*/\1 = (varies)/' |
+	    sort
 	echo "== stub frontend state"
 	xenstore-read "/local/domain/$S/device/vbd/$DEVID/state"
 }
@@ -142,7 +147,8 @@ snapshot() {
 	timeout "$T" xl block-list "$S" | sed -E 's/^(Vdev.*|[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +)(.*)$/\1/'
 	be=$(xenstore-read "/libxl/$D/device/vbd/$DEVID/backend") || return 1
 	echo "== guest backend $be"
-	xenstore-ls -fp "$be" || return 1
+	xenstore-ls -fp "$be" >"$WORK/guest-be" || return 1
+	sort "$WORK/guest-be"
 	stub_vbd_show || return 1
 	echo "== qemu"
 	timeout "$T" qmp.py "$QMPQ" drive "ide-$DEVID" | jq -cS 'del(.fdsets)'
@@ -283,13 +289,28 @@ scheck "QEMU in the stub holds a.iso" medium_is "$SISO/a.iso"
 scheck "the stub's CD vbd is $(stub_kind) on Xen $XV" \
     eval '[ "$(stub_kind)" = "$([ "$XV" = 4.17 ] && echo qdisk || echo vbd)" ]'
 
+# Xen 4.20's xl cd-eject of a stub domain's CD empties the drive (QEMU's,
+# the stub's vbd, libxl's records: the checks after it say so) but its
+# own timer then ends it, about 40 s after the start, with "cdrom
+# insertion timed out" and exit 1; every eject did so under TCG here.
+# That one failure is a finding about libxl, reported below, not a
+# failure of this test; any other failure of xl is.
+XL_STUB_EJECT='out=$(xl cd-eject "$1" "$2" 2>&1); rc=$?
+printf "%s\n" "$out"
+if [ "$rc" = 1 ] && printf "%s" "$out" | grep -q "cdrom insertion timed out"; then
+	echo "LIBXL-EJECT-TIMER: xl cd-eject exited 1 on libxl'"'"'s own timer"
+	exit 0
+fi
+exit "$rc"'
+
 if [ "$XV" = 4.17 ]; then
 	scheck "Xen 4.17: xl cd-insert refuses a stub domain's drive" \
 	    eval '! timeout "$T" xl cd-insert "$D" "$VDEV" "$SISO/b.iso" && medium_is "$SISO/a.iso"'
 else
 	for ((r = 1; r <= ROUNDS; r++)); do
 		scheck "xl cd-eject (stub, round $r)" \
-		    stub_change xl-stub eject "s-eject-xl-$r" xl cd-eject "$D" "$VDEV"
+		    stub_change xl-stub eject "s-eject-xl-$r" \
+		    bash -c "$XL_STUB_EJECT" xl-stub-eject "$D" "$VDEV"
 		after_change xl "" none
 		scheck "xl cd-insert b.iso (stub)" \
 		    stub_change xl-stub insert "s-insert-xl-$r" \
@@ -302,6 +323,13 @@ else
 	done
 fi
 
+if [ "$XV" != 4.17 ]; then
+	timers=$(cat "$WORK"/s-eject-xl-*.out | grep -c '^LIBXL-EJECT-TIMER' || true)
+	echo "# finding: Xen $XV: xl cd-eject of the stub's CD ended on libxl's own timer" \
+	    "(\"cdrom insertion timed out\", exit 1) in $timers of $ROUNDS rounds," \
+	    "after emptying the drive"
+	echo "# figure stub xl-eject-timer $timers of $ROUNDS"
+fi
 scheck "xen-cdromd adopts the stub guest's drive with a.iso in it, changing nothing" \
     eval 'daemon_up && medium_is "$SISO/a.iso" && guest_sees MEDIUM-A && nothing_left'
 for ((r = 1; r <= ROUNDS; r++)); do
