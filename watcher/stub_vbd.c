@@ -7,9 +7,11 @@
  * when are stubdom.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cdromd.h"
 #include "hotplug.h"
@@ -46,6 +48,23 @@ void
 stub_empty_cdrom_path(const struct drive *d, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/empty-cdrom.%d", opts.qmp_dir, d->domid);
+}
+
+/* libxl's empty CD file, created as libxl creates it; fails the step if not. */
+bool
+stub_empty_cdrom_create(struct drive *d, char *path, size_t len)
+{
+	int fd;
+
+	stub_empty_cdrom_path(d, path, len);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0400)) == -1) {
+		drive_fail(d, "cannot create the empty CD file %s: %s", path,
+		    strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
 }
 
 static int

@@ -19,6 +19,8 @@ bool stub_backend_read(const struct drive *d, const char *leaf, char *buf,
     size_t len);
 /* libxl's empty CD (LIBXL_STUBDOM_EMPTY_CDROM): XEN_RUN_DIR/empty-cdrom.D. */
 void stub_empty_cdrom_path(const struct drive *d, char *buf, size_t len);
+/* Creates that file as libxl does; false: the step failed, and says why. */
+bool stub_empty_cdrom_create(struct drive *d, char *buf, size_t len);
 /* Asks the backend to close: online 0, state Closing.  A gone one is. */
 bool stub_vbd_close(struct drive *d);
 /* Deletes the backend, the frontend and libxl's record at once. */

@@ -306,23 +306,6 @@ stub_vbd_to_phy(struct drive *d)
 	return stub_watch(d, true);
 }
 
-/* The file libxl gives an empty CD's vbd, created as libxl creates it. */
-static bool
-empty_cdrom(struct drive *d, char *path, size_t len)
-{
-	int fd;
-
-	stub_empty_cdrom_path(d, path, len);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0400)) == -1) {
-		drive_fail(d, "cannot create the empty CD file %s: %s", path,
-		    strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 /* attaching: a vbd for the new medium, set up by the script, connected. */
 static void
 stub_attaching(struct drive *d, const struct drive_view *v)
@@ -343,7 +326,7 @@ stub_attaching(struct drive *d, const struct drive_view *v)
 			if (image_ensure(d, rq) != IMAGE_READY)
 				return;
 			snprintf(want, sizeof(want), "%s", rq->target);
-		} else if (!empty_cdrom(d, want, sizeof(want)))
+		} else if (!stub_empty_cdrom_create(d, want, sizeof(want)))
 			return;
 		step_begin(d);
 		if (stub_backend_read(d, "params", params, sizeof(params))) {
