@@ -358,17 +358,19 @@ change() {
 	return "$rc"
 }
 
-# side_by_side: the median wall time, requests and watch events of each
-# kind of change, xl's beside xen-cdromd's.
+# side_by_side XL CDROMD WIDTH [NONE]: the median wall time, requests
+# and watch events of each kind of change, the figures of XL (a tool's
+# name in $WORK/figures) beside CDROMD's, in columns WIDTH wide; NONE,
+# if given, stands where a tool made no change of a kind.
 side_by_side() {
-	local kind who
-	echo "req: all xenstore requests (client + daemon + others, e.g. QEMU)"
-	printf '%-7s | %-40s | %-40s\n' change "xl cd-insert/cd-eject" \
+	local xl=$1 cdromd=$2 width=$3 none=${4:-} kind who
+	printf "%-7s | %-${width}s | %-${width}s\n" change "xl cd-insert/cd-eject" \
 	    "xen-cdrom + xen-cdromd"
 	for kind in eject insert; do
 		printf '%-7s' "$kind"
-		for who in xl xen-cdromd; do
-			awk -v who="$who" -v kind="$kind" '
+		for who in "$xl" "$cdromd"; do
+			awk -v who="$who" -v kind="$kind" -v width="$width" \
+			    -v none="$none" '
 			    $1 == who && $2 == kind {
 				n++; ms[n] = $4; rq[n] = $5; cl[n] = $6
 				dm[n] = $7; ot[n] = $8; ev[n] = $9 }
@@ -380,7 +382,9 @@ side_by_side() {
 				return a[int((n + 1) / 2)] }
 			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev",
 				      med(ms), med(rq), med(cl), med(dm),
-				      med(ot), med(ev) }' \
+				      med(ot), med(ev)
+				  else if (none != "")
+				      printf " | %-" width "s", none }' \
 			    "$WORK/figures"
 		done
 		echo
@@ -543,7 +547,10 @@ check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning but the f
 echo "# figures: every change (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events)"
 sed 's/^/# figure /' "$WORK/figures"
 echo "# figures: medians over $ROUNDS rounds (inserts: b.iso and a.iso back)"
-side_by_side | sed 's/^/# figure /'
+{
+	echo "req: all xenstore requests (client + daemon + others, e.g. QEMU)"
+	side_by_side xl xen-cdromd 40
+} | sed 's/^/# figure /'
 for f in "$WORK"/ops-*; do
 	echo "# xenstore requests of the first ${f##*/ops-}, by type:"
 	sed 's/^/#   /' "$f"

@@ -214,34 +214,6 @@ stub_kind() {
 	case $be in */qdisk/*) echo qdisk ;; *) echo vbd ;; esac
 }
 
-stub_side_by_side() {
-	local kind who
-	echo "stub domain, Xen $XV: median wall ms, xenstore requests (client+daemon+others), watch events"
-	printf '%-7s | %-44s | %-44s\n' change "xl cd-insert/cd-eject" \
-	    "xen-cdrom + xen-cdromd"
-	for kind in eject insert; do
-		printf '%-7s' "$kind"
-		for who in xl-stub xen-cdromd-stub; do
-			awk -v who="$who" -v kind="$kind" '
-			    $1 == who && $2 == kind {
-				n++; ms[n] = $4; rq[n] = $5; cl[n] = $6
-				dm[n] = $7; ot[n] = $8; ev[n] = $9 }
-			    function med(a,  i, j, t) {
-				for (i = 1; i <= n; i++)
-				    for (j = i + 1; j <= n; j++)
-					if (a[j] < a[i]) {
-					    t = a[i]; a[i] = a[j]; a[j] = t }
-				return a[int((n + 1) / 2)] }
-			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev",
-				      med(ms), med(rq), med(cl), med(dm),
-				      med(ot), med(ev)
-				  else printf " | %-44s", "(refused)" }' \
-			    "$WORK/figures"
-		done
-		echo
-	done
-}
-
 # stub_change WHO KIND NAME CMD...: change(), for the stub guest.
 stub_change() {
 	change "$@"
@@ -358,7 +330,10 @@ done
 scheck "xen-cdromd ends cleanly on SIGTERM (stub guest)" daemon_down
 echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events)"
 grep -E '^(xl-stub|xen-cdromd-stub) ' "$WORK/figures" | sed 's/^/# figure /'
-stub_side_by_side | sed 's/^/# figure /'
+{
+	echo "stub domain, Xen $XV: median wall ms, xenstore requests (client+daemon+others), watch events"
+	side_by_side xl-stub xen-cdromd-stub 44 "(refused)"
+} | sed 's/^/# figure /'
 echo "# the stub domain's log (console 0):"
 grep -E 'stub-init|xen-cdromd-stub' /var/log/xen/qemu-dm-"$SG".log 2>/dev/null | tail -n 40 | sed 's/^/#   /'
 echo "# xen-cdromd log (stub guest):"
