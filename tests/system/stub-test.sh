@@ -214,11 +214,6 @@ stub_kind() {
 	case $be in */qdisk/*) echo qdisk ;; *) echo vbd ;; esac
 }
 
-# stub_change WHO KIND NAME CMD...: change(), for the stub guest.
-stub_change() {
-	change "$@"
-}
-
 # scheck: check, its start timed on the console (a hang shows where).
 scheck() {
 	echo "# $(date +%T) $1"
@@ -281,15 +276,15 @@ if [ "$XV" = 4.17 ]; then
 else
 	for ((r = 1; r <= ROUNDS; r++)); do
 		scheck "xl cd-eject (stub, round $r)" \
-		    stub_change xl-stub eject "s-eject-xl-$r" \
+		    change xl-stub eject "s-eject-xl-$r" \
 		    bash -c "$XL_STUB_EJECT" xl-stub-eject "$D" "$VDEV"
 		after_change xl "" none
 		scheck "xl cd-insert b.iso (stub)" \
-		    stub_change xl-stub insert "s-insert-xl-$r" \
+		    change xl-stub insert "s-insert-xl-$r" \
 		    xl cd-insert "$D" "$VDEV" "$SISO/b.iso"
 		after_change xl "$SISO/b.iso" MEDIUM-B
 		scheck "xl cd-insert a.iso back (stub)" \
-		    stub_change xl-stub insert "s-back-xl-$r" \
+		    change xl-stub insert "s-back-xl-$r" \
 		    xl cd-insert "$D" "$VDEV" "$SISO/a.iso"
 		after_change xl "$SISO/a.iso" MEDIUM-A
 	done
@@ -306,21 +301,21 @@ scheck "xen-cdromd adopts the stub guest's drive with a.iso in it, changing noth
     eval 'daemon_up && medium_is "$SISO/a.iso" && guest_sees MEDIUM-A && nothing_left'
 for ((r = 1; r <= ROUNDS; r++)); do
 	scheck "xen-cdrom eject (stub, round $r): done" \
-	    stub_change xen-cdromd-stub eject "s-eject-cdromd-$r" \
+	    change xen-cdromd-stub eject "s-eject-cdromd-$r" \
 	    xen-cdrom eject "$D" "$VDEV"
 	scheck "the request ends done with no medium" request_done ""
 	after_change xen-cdromd "" none
 	[ "$XV" != 4.17 ] && scheck "the same state as after xl cd-eject (stub)" \
 	    same s-eject-xl-1 "s-eject-cdromd-$r"
 	scheck "xen-cdrom insert b.iso (stub): done" \
-	    stub_change xen-cdromd-stub insert "s-insert-cdromd-$r" \
+	    change xen-cdromd-stub insert "s-insert-cdromd-$r" \
 	    xen-cdrom insert "$D" "$VDEV" "$SISO/b.iso"
 	scheck "the request ends done with b.iso" request_done "$SISO/b.iso"
 	after_change xen-cdromd "$SISO/b.iso" MEDIUM-B
 	[ "$XV" != 4.17 ] && scheck "the same state as after xl cd-insert (stub)" \
 	    same s-insert-xl-1 "s-insert-cdromd-$r"
 	scheck "xen-cdrom insert a.iso back (stub): done" \
-	    stub_change xen-cdromd-stub insert "s-back-cdromd-$r" \
+	    change xen-cdromd-stub insert "s-back-cdromd-$r" \
 	    xen-cdrom insert "$D" "$VDEV" "$SISO/a.iso"
 	scheck "the request ends done with a.iso" request_done "$SISO/a.iso"
 	after_change xen-cdromd "$SISO/a.iso" MEDIUM-A
