@@ -70,6 +70,7 @@ sdl = 0
 vkb_device = 0
 boot = "c"
 on_crash = "preserve"
+on_reboot = "destroy"
 $pv
 disk = [ "vdev=hda,format=raw,access=rw,target=$WORK/cdread.img",
          "vdev=$VDEV,devtype=cdrom,format=raw,access=ro,${bt}target=$SISO/a.iso" ]
