@@ -96,6 +96,17 @@ step_qmp_lock_waiting(const struct drive *d)
 	return d->qmp_lock != NULL && !d->qmp_lock->held;
 }
 
+static const char *const drive_cmd_names[] = {
+	[CMD_NONE] = "none",
+	[CMD_QUERY_BLOCK] = "query-block",
+	[CMD_QUERY_FDSETS] = "query-fdsets",
+	[CMD_EJECT] = "eject",
+	[CMD_REMOVE_FD] = "remove-fd",
+	[CMD_ADD_FD] = "add-fd",
+	[CMD_CHANGE_MEDIUM] = "blockdev-change-medium",
+	[CMD_CONFIRM] = "query-block (confirm)",
+};
+
 /* Sends one command on the step's connection, opening it on first use. */
 void
 step_qmp(struct drive *d, enum drive_cmd cmd, const char *line, int len,
@@ -123,6 +134,9 @@ step_qmp(struct drive *d, enum drive_cmd cmd, const char *line, int len,
 		log_debug("dom %d %s: QMP session opened", d->domid, d->vdev);
 	}
 	d->cmd = cmd;
+	/* The system tier counts these beside xl's (round trips a change). */
+	log_debug("dom %d %s: QMP command %s", d->domid, d->vdev,
+	    drive_cmd_names[cmd]);
 	if (qmp_send(d->qmp, line, len, id, fd) == -1)
 		drive_fail(d, "QMP connection to QEMU lost");
 }

@@ -343,15 +343,29 @@ daemon_conns() {
 # numbers), the first of each WHO and KIND's requests by type and
 # connection in $WORK/ops-WHO-KIND, and its snapshot in $WORK/NAME.snap.
 change() {
-	local who=$1 kind=$2 name=$3 t0 t1 mark rc=0
+	local who=$1 kind=$2 name=$3 t0 t1 mark rc=0 cmd log0 qmp
 	shift 3
+	# xl at -vvv logs libxl's QMP sessions ("Connecting to") and each
+	# command (libxl__ev_qmp_send), the daemon at debug its own: their
+	# QMP round trips are counted the same way.
+	cmd=("$@")
+	[ "$1" = xl ] && cmd=(xl -vvv "${@:2}")
+	log0=$(wc -l <"$WORK/cdromd.log" 2>/dev/null || echo 0)
 	mark=$(trace_mark)
 	t0=$(now_ms)
-	timeout "$T" "$@" >"$WORK/$name.out" 2>&1 || rc=$?
+	timeout "$T" "${cmd[@]}" >"$WORK/$name.out" 2>&1 || rc=$?
 	t1=$(now_ms)
 	# QEMU's and xenstored's last words may trail the client's exit.
 	sleep 1
-	echo "$who $kind $name $((t1 - t0)) $(trace_count "$mark")" \
+	if [ "${who#xl}" != "$who" ]; then
+		qmp="$(grep -c 'Connecting to .*qmp' "$WORK/$name.out" || true)"
+		qmp="$qmp $(grep -c "libxl__ev_qmp_send: .* cmd '" "$WORK/$name.out" || true)"
+	else
+		qmp=$(tail -n +"$((log0 + 1))" "$WORK/cdromd.log" | awk '
+		    / QMP session opened$/ { s++ } / QMP command / { c++ }
+		    END { print s + 0, c + 0 }')
+	fi
+	echo "$who $kind $name $((t1 - t0)) $(trace_count "$mark") $qmp" \
 	    >>"$WORK/figures"
 	[ -e "$WORK/ops-$who-$kind" ] ||
 		trace_ops "$mark" >"$WORK/ops-$who-$kind"
@@ -378,16 +392,17 @@ side_by_side() {
 			    -v none="$none" '
 			    $1 == who && $2 == kind {
 				n++; ms[n] = $4; rq[n] = $5; cl[n] = $6
-				dm[n] = $7; ot[n] = $8; ev[n] = $9 }
+				dm[n] = $7; ot[n] = $8; ev[n] = $9
+				qs[n] = $10; qc[n] = $11 }
 			    function med(a,  i, j, t) {
 				for (i = 1; i <= n; i++)
 				    for (j = i + 1; j <= n; j++)
 					if (a[j] < a[i]) {
 					    t = a[i]; a[i] = a[j]; a[j] = t }
 				return a[int((n + 1) / 2)] }
-			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev",
+			    END { if (n) printf " | %6d ms %4d req (%d+%d+%d) %3d ev %d/%d qmp",
 				      med(ms), med(rq), med(cl), med(dm),
-				      med(ot), med(ev)
+				      med(ot), med(ev), med(qs), med(qc)
 				  else if (none != "")
 				      printf " | %-" width "s", none }' \
 			    "$WORK/figures"
@@ -549,11 +564,11 @@ check "xen-cdromd adopts the restored guest's drive" adopted
 check "xen-cdromd ends cleanly on SIGTERM, logging no error or warning but the follows" \
     daemon_down
 
-echo "# figures: every change (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events)"
+echo "# figures: every change (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events; QMP sessions, commands)"
 sed 's/^/# figure /' "$WORK/figures"
 echo "# figures: medians over $ROUNDS rounds (inserts: b.iso and a.iso back)"
 {
-	echo "req: all xenstore requests (client + daemon + others, e.g. QEMU)"
+	echo "req: all xenstore requests (client + daemon + others, e.g. QEMU); qmp: QMP sessions/commands (capabilities not counted)"
 	side_by_side xl xen-cdromd 40
 } | sed 's/^/# figure /'
 for f in "$WORK"/ops-*; do

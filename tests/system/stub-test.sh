@@ -263,7 +263,7 @@ scheck "the stub's CD vbd is $(stub_kind) on Xen $XV" \
 # insertion timed out" and exit 1; every eject did so under TCG here.
 # That one failure is a finding about libxl, reported below, not a
 # failure of this test; any other failure of xl is.
-XL_STUB_EJECT='out=$(xl cd-eject "$1" "$2" 2>&1); rc=$?
+XL_STUB_EJECT='out=$(xl -vvv cd-eject "$1" "$2" 2>&1); rc=$?
 printf "%s\n" "$out"
 if [ "$rc" = 1 ] && printf "%s" "$out" | grep -q "cdrom insertion timed out"; then
 	echo "LIBXL-EJECT-TIMER: xl cd-eject exited 1 on libxl'"'"'s own timer"
@@ -324,7 +324,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	    same s-back-xl-1 "s-back-cdromd-$r"
 done
 scheck "xen-cdromd ends cleanly on SIGTERM (stub guest)" daemon_down
-echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events)"
+echo "# figures: stub-domain changes (tool, kind, name, wall ms, xenstore requests: all, client, daemon, others; watch events; QMP sessions, commands)"
 grep -E '^(xl-stub|xen-cdromd-stub) ' "$WORK/figures" | sed 's/^/# figure /'
 {
 	echo "stub domain, Xen $XV: median wall ms, xenstore requests (client+daemon+others), watch events"
