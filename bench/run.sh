@@ -417,8 +417,18 @@ host_poll host_more_lines qmp-sim.log '^qmp-sim ready' 0 || fail "qmp-sim"
 t0=$(date +%s%N)
 "$XB" populate "$FIRST" "$LAST" --no-introduce || fail "P4: populate"
 note "P4: laid out in $((($(date +%s%N) - t0) / 1000000)) ms"
-floor_us=$("$XB" adopt-floor "$FIRST" "$LAST" | sed -n 's/^floor_us=//p')
-[ -n "$floor_us" ] || fail "P4: adopt-floor"
+XSPID=$(cat "$HOSTDIR/pids/xenstored")
+# cpu_s PID: the process's user + system CPU time, in seconds.
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' \
+	    "/proc/$1/stat"
+}
+x0=$(cpu_s "$XSPID")
+"$XB" adopt-floor "$FIRST" "$LAST" >"$OUT/p4-floor.txt" || fail "P4: adopt-floor"
+x1=$(cpu_s "$XSPID")
+floor_us=$(sed -n 's/^floor_us=//p' "$OUT/p4-floor.txt")
+floor_req=$(sed -n 's/^floor_requests=//p' "$OUT/p4-floor.txt")
+{ [ -n "$floor_us" ] && [ -n "$floor_req" ]; } || fail "P4: adopt-floor"
 "$XB" adopt-wait "$FIRST" "$LAST" $((NDOM * 2)) "$DPID" -- \
     "$XB" populate $((FIRST - 1)) $((FIRST - 1)) >"$OUT/p4.txt" ||
 	fail "P4: adoption"
@@ -435,6 +445,14 @@ row P4 "adopt $NDOM domains x 2 drives" "$adopt_ms" ms \
 busy_ms=$(sed -n 's/^busy_us=//p' "$OUT/p4.txt" |
     awk '{ printf "%.1f\n", $1 / 1000 }')
 row P4 "  daemon busy until (CPU idle)" "$busy_ms" ms "" "" "" "" info
+# Whether 1 s is within any client's reach: what xenstored alone spent
+# per request of the bare client, against what 1 s leaves each.
+per_req=$(awk -v a="$x0" -v b="$x1" -v n="$floor_req" \
+    'BEGIN { printf "%.1f\n", (b - a) * 1e6 / n }')
+allowed=$(awk -v n="$floor_req" 'BEGIN { printf "%.1f\n", 1e6 / n }')
+row P4 "  bare: $floor_req req, xenstored CPU/req" "$per_req" us \
+    "1 s / its requests" "$allowed" "$(ratio "$per_req" "$allowed")" \
+    "(xenstored's own floor)" info
 row P4 "RSS after adoption" "$rss_mib" MiB "goal" 8 \
     "$(ratio "$rss_mib" 8)" "< 8 MiB" "$(met "$rss_mib < 8")"
 
@@ -444,12 +462,6 @@ note "P5: one change alone, then $NDOM at once (qmp-sim's QEMUs)"
 "$XB" many "$FIRST" "$FIRST" hdc "$A" "$B" >"$OUT/p5-one.txt" ||
 	fail "P5: one change"
 one_us=$(awk '{ print $2 }' "$OUT/p5-one.txt")
-XSPID=$(cat "$HOSTDIR/pids/xenstored")
-# cpu_s PID: the process's user + system CPU time, in seconds.
-cpu_s() {
-	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' \
-	    "/proc/$1/stat"
-}
 d0=$(cpu_s "$DPID") x0=$(cpu_s "$XSPID")
 "$XB" many "$FIRST" "$LAST" hdc "$A" "$B" >"$OUT/p5.txt" ||
 	fail "P5: $NDOM changes"
@@ -493,6 +505,14 @@ p5req=$(tail -n +"$((l0 + 1))" "$HOSTDIR/log/xenstored.trace" |
 row P5 "  xenstore requests per change" "$p5req" req \
     "one change alone (P1)" "$reqs" "$(ratio "$p5req" "$reqs")" \
     "($NTRACE at once)" info
+# Whether 5 s is within reach at this many requests: xenstored's CPU per
+# request of the timed run, against what 5 s leaves each.
+per_req=$(awk -v x="$xcpu" -v r="$p5req" -v n="$NDOM" \
+    'BEGIN { printf "%.1f\n", x * 1e6 / (r * n) }')
+allowed=$(awk -v r="$p5req" -v n="$NDOM" 'BEGIN { printf "%.1f\n", 5e6 / (r * n) }')
+row P5 "  xenstored CPU per request" "$per_req" us \
+    "5 s / (changes x requests)" "$allowed" "$(ratio "$per_req" "$allowed")" \
+    "(xenstored's own floor)" info
 
 # --- output ---------------------------------------------------------------
 

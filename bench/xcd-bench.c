@@ -45,7 +45,7 @@
  *	client: per domain, list libxl's vbds, read each one's backend,
  *	device-type, dev and params, and write the six request nodes with
  *	their permissions in one transaction (under bench-floor, not
- *	cdrom-request).  Prints "floor_us=...".
+ *	cdrom-request).  Prints "floor_us=..." and "floor_requests=...".
  *   many FIRST LAST VDEV ISO_A ISO_B
  *	P5: writes a new target for every domain's VDEV in one
  *	transaction, then times each drive until done; prints one
@@ -724,6 +724,7 @@ cmd_adopt_wait(int argc, char **argv)
 struct floor_dir {
 	int d;
 	const char *dir;
+	unsigned long *requests;	/* xenstored requests, counted as sent */
 };
 
 /* The floor's request directory of a drive, made as the daemon makes it. */
@@ -744,6 +745,9 @@ floor_dir_tx(struct xs_handle *xs, xs_transaction_t t, void *ctx)
 		bench_xs_write(xs, t, path, k == 3 ? "done" : "");
 		perms(xs, t, path, 0, f->d);
 	}
+	/* Counted per try, a retried transaction's too: start, 7 writes,
+	 * 7 permissions, end. */
+	*f->requests += 16;
 	return XS_TX_COMMIT;
 }
 
@@ -755,6 +759,7 @@ cmd_adopt_floor(int argc, char **argv)
 	char path[256], dir[256], be[256], value[4096], vdev[16];
 	char **doms, **vbds;
 	unsigned nd, nv, i, j;
+	unsigned long requests = 1;
 	int first, last, d;
 
 	if (argc != 3)
@@ -773,6 +778,7 @@ cmd_adopt_floor(int argc, char **argv)
 		    d);
 		bench_xs_read(xs, XBT_NULL, path, value, sizeof(value));
 		snprintf(path, sizeof(path), "/libxl/%d/device/vbd", d);
+		requests += 2;
 		if ((vbds = xs_directory(xs, XBT_NULL, path, &nv)) == NULL)
 			continue;
 		for (j = 0; j < nv; j++) {
@@ -785,10 +791,11 @@ cmd_adopt_floor(int argc, char **argv)
 			bench_xs_read(xs, XBT_NULL, path, vdev, sizeof(vdev));
 			child_path(path, sizeof(path), be, "params");
 			bench_xs_read(xs, XBT_NULL, path, value, sizeof(value));
+			requests += 4;
 			snprintf(dir, sizeof(dir),
 			    "/local/domain/%d/bench-floor/%s", d, vdev);
 			{
-				struct floor_dir fd = { d, dir };
+				struct floor_dir fd = { d, dir, &requests };
 
 				bench_xs_tx(xs, floor_dir_tx, &fd);
 			}
@@ -797,6 +804,7 @@ cmd_adopt_floor(int argc, char **argv)
 	}
 	free(doms);
 	printf("floor_us=%llu\n", bench_now_us() - t0);
+	printf("floor_requests=%lu\n", requests);
 	xs_close(xs);
 	return 0;
 }
