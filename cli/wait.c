@@ -175,19 +175,29 @@ judge_exact(struct wait *w, unsigned ev)
 	const struct wait_goal *g = w->g;
 	char answered[sizeof(w->n.answered_id)], rid[sizeof(w->n.request_id)];
 
-	if ((ev & EV_STATE) && w->show && read_state(w) == -1)
+	/*
+	 * answered-id first: when it is ours, the one read of state that
+	 * follows serves both the progress shown and the verdict, and is
+	 * no older than the answer (read before it, state could be an
+	 * older request's error).
+	 */
+	answered[0] = '\0';
+	if ((ev & EV_ANSWERED_ID) &&
+	    read_leaf(w, "answered-id", answered, sizeof(answered)) == -1)
 		return V_FAILED;
-	if (!(ev & EV_ANSWERED_ID))
-		return V_WAIT;
-	if (read_leaf(w, "answered-id", answered, sizeof(answered)) == -1)
-		return V_FAILED;
-	if (strcmp(answered, g->request_id) == 0) {
+	if ((ev & EV_ANSWERED_ID) && strcmp(answered, g->request_id) == 0) {
 		if (read_state(w) == -1)
 			return V_FAILED;
 		return final_verdict(w, g->target);
 	}
-	/* The answer to a request older than ours says nothing. */
-	if (answered[0] == '\0' ||
+	if ((ev & EV_STATE) && w->show && read_state(w) == -1)
+		return V_FAILED;
+	/*
+	 * The answer to a request older than ours says nothing.  (before
+	 * is empty when our transaction did not read the nodes: then the
+	 * request-id read below tells the same.)
+	 */
+	if (!(ev & EV_ANSWERED_ID) || answered[0] == '\0' ||
 	    strcmp(answered, g->before->request_id) == 0 ||
 	    strcmp(answered, g->before->answered_id) == 0)
 		return V_WAIT;
