@@ -3,9 +3,9 @@
 #
 # xen-cdrom and protocol 1.1: what it costs xenstored to wait for a
 # change (read only when a watch fires: at most 10 requests) and to
-# carry out a whole insert or eject (at most 12: the daemon's pid and
+# carry out a whole insert or eject (at most 11: the daemon's pid and
 # features, the watch, one transaction that finds the drive and writes
-# the request, and the answer's answered-id, state and medium), how it
+# the request, and the answer's answered-id and state), how it
 # tells a dead daemon from a busy one through /local/domain/0/xen-cdromd/
 # pid, and how it follows answered-id and error-code when the daemon
 # advertises request-id.  Where the daemon of this tree does not write
@@ -83,7 +83,7 @@ test_expect_success 'setup: a guest with a CD drive, and the daemon' '
 
 # COMMAND_MAX: the requests of a whole insert or eject by domain id,
 # without --verbose, to a daemon that advertises request-id.
-COMMAND_MAX=12
+COMMAND_MAX=11
 
 test_expect_success "insert waits on events: at most 10 xenstore requests, $COMMAND_MAX in all" '
 	l0=$(wc -l <"$TRACE") &&
@@ -202,6 +202,22 @@ test_expect_success "a 1.1 daemon answering done: exit 0, in at most 10 requests
 
 echo "# xenstore requests of the wait for a 1.1 answer:" \
     "$(cat "$HOSTDIR/n.answer" 2>/dev/null)"
+
+test_expect_success 'a 1.1 daemon: a target written by another after ours is a replaced request, even answered with our id' '
+	live=$(a_pid) &&
+	as_daemon_11 "$live" &&
+	old=$(xenstore-read "$R/request-id") &&
+	bg_cli insert 3 hdc "$B" --timeout 30 &&
+	wait_for "[ \"\$(xenstore-read $R/request-id)\" != \"$old\" ]" &&
+	id=$(xenstore-read "$R/request-id") &&
+	xenstore-write "$R/target" "$A" &&
+	xenstore-write "$R/state" done "$R/medium" "$A" "$R/error" "" \
+	    "$R/error-code" "" "$R/answered-id" "$id" &&
+	wait_for "[ -s rc ]" &&
+	kill "$live" &&
+	expect_eq 1 "$(cat rc)" "exit status" &&
+	grep -qF "dom 3 hdc: the request was replaced by another (target now \"$A\")" err
+'
 
 test_expect_success 'the daemon ends during the wait: said at once, exit 4' '
 	live=$(a_pid) &&
