@@ -156,10 +156,19 @@ domain_name(int domid, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+static int
+domid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * DOMAIN as xl takes it: all digits is a domain id, anything else a
  * name looked up in /local/domain/D/name (the lowest such D, as
- * libxl_name_to_domid finds the first).  An id costs xenstored nothing
+ * libxl_name_to_domid finds the first: the ids are tried in order, and
+ * the first match ends the search).  An id costs xenstored nothing
  * here: whether the domain exists is left to the caller (a drive's
  * request directory can only exist under a domain that does), and its
  * name stays "" until someone prints it.
@@ -169,8 +178,8 @@ domain_lookup(const char *arg, struct drive_ref *d)
 {
 	char dom[XS_PATH_MAX], path[XS_PATH_MAX], name[256];
 	char **dirs;
-	unsigned int i, n;
-	int domid;
+	unsigned int i, n, k = 0;
+	int domid, *ids;
 
 	d->name[0] = '\0';
 	if (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg)) {
@@ -184,18 +193,24 @@ domain_lookup(const char *arg, struct drive_ref *d)
 	if ((dirs = xs_directory(cli_xs, XBT_NULL, "/local/domain", &n)) ==
 	    NULL)
 		return store_failed("/local/domain");
+	if ((ids = calloc(n + 1, sizeof(*ids))) == NULL) {
+		free(dirs);
+		warnx_("out of memory");
+		return EXIT_XENSTORE;
+	}
+	for (i = 0; i < n; i++)
+		if ((domid = decimal_parse(dirs[i], DOMID_MAX)) >= 0)
+			ids[k++] = domid;
+	free(dirs);
+	qsort(ids, k, sizeof(*ids), domid_cmp);
 	d->domid = -1;
-	for (i = 0; i < n; i++) {
-		if ((domid = decimal_parse(dirs[i], DOMID_MAX)) < 0 ||
-		    (d->domid != -1 && domid > d->domid))
-			continue;
-		if (path_domain(dom, domid) == 0 &&
+	for (i = 0; i < k && d->domid == -1; i++)
+		if (path_domain(dom, ids[i]) == 0 &&
 		    path_child(path, dom, "name") == 0 &&
 		    store_read(XBT_NULL, path, name, sizeof(name)) == 1 &&
 		    strcmp(name, arg) == 0)
-			d->domid = domid;
-	}
-	free(dirs);
+			d->domid = ids[i];
+	free(ids);
 	if (d->domid == -1) {
 		warnx_("no domain named \"%s\"", arg);
 		return EXIT_NOTFOUND;
@@ -417,7 +432,8 @@ daemon_probe(struct daemon_info *di, bool features)
 		return;
 	if ((pid = decimal_parse(buf, INT_MAX)) > 0)
 		di->pid = pid;
-	if (!features ||
+	/* A daemon that has exited answers nothing, in any protocol. */
+	if (!features || daemon_liveness(di) == DAEMON_GONE ||
 	    store_read(XBT_NULL, DAEMON_DIR "/features", buf, sizeof(buf)) != 1)
 		return;
 	for (tok = strtok_r(buf, " ", &p); tok != NULL;

@@ -109,6 +109,17 @@ test_expect_success "eject: $COMMAND_MAX xenstore requests in all" '
 		echo "$all requests in all:"; cat command.requests; false; }
 '
 
+test_expect_success 'insert by name: the domains listed, their names read up to the one named' '
+	below=$(xenstore-list /local/domain | awk "\$1 <= 3" | wc -l) &&
+	l0=$(wc -l <"$TRACE") &&
+	"$CLI" insert guest3 hdc "$A" &&
+	all=$(command_requests "$l0") &&
+	echo "$all" >"$HOSTDIR/all.by-name" &&
+	expect_medium 3 hdc "$A" &&
+	[ "$all" -le $((COMMAND_MAX + 1 + below)) ] || {
+		echo "$all requests in all:"; cat command.requests; false; }
+'
+
 test_expect_success 'eject --verbose too, each state shown: at most 10' '
 	"$CLI" insert 3 hdc "$B" &&
 	l0=$(wc -l <"$TRACE") &&
@@ -122,7 +133,8 @@ test_expect_success 'eject --verbose too, each state shown: at most 10' '
 
 echo "# xenstore requests of the whole command: insert" \
     "$(cat "$HOSTDIR/all.insert" 2>/dev/null), eject" \
-    "$(cat "$HOSTDIR/all.eject" 2>/dev/null), eject --verbose" \
+    "$(cat "$HOSTDIR/all.eject" 2>/dev/null), insert by name" \
+    "$(cat "$HOSTDIR/all.by-name" 2>/dev/null), eject --verbose" \
     "$(cat "$HOSTDIR/all.eject-v" 2>/dev/null)"
 echo "# xenstore requests of the wait: insert $(cat "$HOSTDIR/n.insert" 2>/dev/null)," \
     "eject --verbose $(cat "$HOSTDIR/n.eject" 2>/dev/null)"
