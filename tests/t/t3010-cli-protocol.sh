@@ -99,7 +99,7 @@ test_expect_success "insert waits on events: at most 10 xenstore requests, $COMM
 		echo "$all requests in all:"; cat command.requests; false; }
 '
 
-test_expect_success "eject: $COMMAND_MAX xenstore requests in all" '
+test_expect_success "eject: at most $COMMAND_MAX xenstore requests in all" '
 	l0=$(wc -l <"$TRACE") &&
 	"$CLI" eject 3 hdc &&
 	all=$(command_requests "$l0") &&
