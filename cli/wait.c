@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "state.h"
 
 #define WATCH_TOKEN "xen-cdrom"
 /* How long an error must stand before it is taken as our answer (1.0). */
@@ -116,6 +117,26 @@ read_leaf(struct wait *w, const char *leaf, char *buf, size_t len)
 	return rc;
 }
 
+/*
+ * Two states written between two of our reads reach us as one batch of
+ * events, and only the last is read: the steps a change cannot skip
+ * (protocol/state.c) are shown all the same, so --verbose lists every
+ * step the daemon ran.
+ */
+static void
+show_passed(struct wait *w, const char *was, const char *now)
+{
+	enum drive_state from, to, passed[DRIVE_DONE];
+	int n, i;
+
+	if (drive_state_parse(was, &from) == -1 ||
+	    drive_state_parse(now, &to) == -1)
+		return;
+	n = drive_states_passed(from, to, passed);
+	for (i = 0; i < n; i++)
+		progress(w->d, drive_state_name(passed[i]), w->g->eject, w->o);
+}
+
 /* Reads state; a new one is shown, and starts the lock's clock. */
 static int
 read_state(struct wait *w)
@@ -129,8 +150,10 @@ read_state(struct wait *w)
 		return 0;
 	w->state_since = now_ms();
 	if (w->show && strcmp(w->n.state, "done") != 0 &&
-	    strcmp(w->n.state, "error") != 0)
+	    strcmp(w->n.state, "error") != 0) {
+		show_passed(w, was, w->n.state);
 		progress(w->d, w->n.state, w->g->eject, w->o);
+	}
 	return 0;
 }
 
