@@ -51,15 +51,28 @@ change(const char *domain, const char *vdev, const char *target,
 	char rid[REQUEST_ID_MAX + 1];
 	int rc;
 
-	if ((rc = drive_resolve(domain, vdev, &d)) != EXIT_DONE)
+	/*
+	 * Whether the domain and the drive exist is asked of the request's
+	 * own transaction, which must read the drive's directory anyway;
+	 * only when it is missing is xenstore asked why.
+	 */
+	if ((rc = drive_lookup(domain, vdev, &d)) != EXIT_DONE)
 		return rc;
-	daemon_probe(&di);
+	/* Features only decide how to wait. */
+	daemon_probe(&di, !o->no_wait);
 	/* The watch comes first, so no answer can slip by unseen. */
 	if (!o->no_wait && (rc = watch_drive(&d)) != EXIT_DONE)
 		return rc;
 	request_id_new(rid, sizeof(rid));
-	if ((rc = request_write(&d, target, format_name(format), rid,
-	    &before)) != EXIT_DONE)
+	/*
+	 * answered-id tells a 1.1 daemon's answer to our request: the
+	 * nodes as they were are needed only to judge an older daemon's.
+	 */
+	rc = request_write(&d, target, format_name(format), rid, &before,
+	    !o->no_wait && !di.request_id);
+	if (rc == EXIT_NOTFOUND)
+		return drive_missing(&d);
+	if (rc != EXIT_DONE)
 		return rc;
 	if (daemon_liveness(&di) == DAEMON_GONE) {
 		warnx_("dom %d %s: xen-cdromd is not running (pid %ld, in "
@@ -151,7 +164,8 @@ cmd_wait(char **args, int n, const struct options *o)
 	if ((rc = drive_resolve(args[0], args[1], &d)) != EXIT_DONE ||
 	    (rc = watch_drive(&d)) != EXIT_DONE)
 		return rc;
-	daemon_probe(&di);
+	/* wait judges the drive's own state: features do not matter. */
+	daemon_probe(&di, false);
 	g.daemon = &di;
 	return wait_answer(&d, &g, o);
 }

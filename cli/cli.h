@@ -77,7 +77,8 @@ enum liveness { DAEMON_RUNNING, DAEMON_GONE, DAEMON_UNKNOWN };
 /* A drive as the commands name it. */
 struct drive_ref {
 	int domid;
-	char name[256];		/* the domain's name, "-" if it has none */
+	char name[256];		/* the domain's name, "-" if it has none, ""
+				   until read (ref_name) */
 	char vdev[VDEV_NAME_MAX];
 };
 
@@ -105,12 +106,16 @@ int nodes_read(xs_transaction_t t, const struct drive_ref *d,
 int nodes_snapshot(const struct drive_ref *d, struct drive_nodes *n);
 void domain_name(int domid, char *buf, size_t len);
 int domain_resolve(const char *arg, struct drive_ref *d);
+void ref_name(struct drive_ref *d);
 int drive_resolve(const char *domain, const char *vdev, struct drive_ref *d);
+int drive_lookup(const char *domain, const char *vdev, struct drive_ref *d);
+int drive_missing(const struct drive_ref *d);
 int leaf_read(xs_transaction_t t, const struct drive_ref *d,
     const char *leaf, char *buf, size_t len);
 int request_write(const struct drive_ref *d, const char *target,
-    const char *format, const char *request_id, struct drive_nodes *before);
-void daemon_probe(struct daemon_info *di);
+    const char *format, const char *request_id, struct drive_nodes *before,
+    bool full);
+void daemon_probe(struct daemon_info *di, bool features);
 enum liveness daemon_liveness(const struct daemon_info *di);
 int domain_drives(int domid, char *buf, size_t len);
 int explain_no_requests(int domid);

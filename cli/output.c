@@ -213,9 +213,14 @@ status_line(const struct drive_ref *d, const struct drive_nodes *n)
 {
 	static char name[256], medium[REQUEST_VALUE_MAX + 1];
 	static char error[REQUEST_VALUE_MAX + 1];
+	static struct drive_ref named;
 
+	/* A change named its domain by id and has not read the name yet. */
+	named = *d;
+	ref_name(&named);
 	printf("%d %s %s %s %s%s%s\n", d->domid,
-	    text_clean(name, sizeof(name), d->name), d->vdev, or_dash(n->state),
+	    text_clean(name, sizeof(name), named.name), d->vdev,
+	    or_dash(n->state),
 	    text_clean(medium, sizeof(medium), or_dash(n->medium)),
 	    n->error[0] != '\0' ? " " : "", text_clean(error, sizeof(error),
 	    n->error));

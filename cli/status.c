@@ -142,8 +142,10 @@ cmd_status(char **args, int n, const struct options *o)
 		return EXIT_USAGE;
 	}
 	if (n == 2) {
-		if ((rc = drive_resolve(args[0], args[1], &ref)) == EXIT_DONE)
+		if ((rc = drive_resolve(args[0], args[1], &ref)) == EXIT_DONE) {
+			ref_name(&ref);
 			rc = rows_add(&r, &ref);
+		}
 	} else if (n == 1) {
 		if ((rc = domain_resolve(args[0], &ref)) == EXIT_DONE &&
 		    (rc = rows_add_domain(&r, &ref, &missing)) == EXIT_DONE &&
@@ -152,7 +154,7 @@ cmd_status(char **args, int n, const struct options *o)
 	} else
 		rc = rows_add_all(&r);
 	if (rc == EXIT_DONE) {
-		daemon_probe(&di);
+		daemon_probe(&di, true);
 		request_ids = di.request_id;
 		pending_note(&r, &di);
 	}

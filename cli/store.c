@@ -156,58 +156,108 @@ domain_name(int domid, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+static int
+domid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * DOMAIN as xl takes it: all digits is a domain id, anything else a
  * name looked up in /local/domain/D/name (the lowest such D, as
- * libxl_name_to_domid finds the first).
+ * libxl_name_to_domid finds the first: the ids are tried in order, and
+ * the first match ends the search).  An id costs xenstored nothing
+ * here: whether the domain exists is left to the caller (a drive's
+ * request directory can only exist under a domain that does), and its
+ * name stays "" until someone prints it.
  */
-int
-domain_resolve(const char *arg, struct drive_ref *d)
+static int
+domain_lookup(const char *arg, struct drive_ref *d)
 {
-	char dom[XS_PATH_MAX], path[XS_PATH_MAX], name[256], dummy[8];
+	char dom[XS_PATH_MAX], path[XS_PATH_MAX], name[256];
 	char **dirs;
-	unsigned int i, n;
-	int domid, rc;
+	unsigned int i, n, k = 0;
+	int domid, *ids;
 
+	d->name[0] = '\0';
 	if (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg)) {
 		if ((domid = decimal_parse(arg, DOMID_MAX)) < 0) {
 			warnx_("%s: not a domain id (0 to %d)", arg, DOMID_MAX);
 			return EXIT_NOTFOUND;
 		}
-		if (path_domain(path, domid) == -1)
-			return EXIT_NOTFOUND;
-		rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
-		if (rc == -1 && errno != E2BIG)
-			return store_failed(path);
-		if (rc == 0) {
-			warnx_("no domain with id %d", domid);
-			return EXIT_NOTFOUND;
-		}
 		d->domid = domid;
-		domain_name(domid, d->name, sizeof(d->name));
 		return EXIT_DONE;
 	}
 	if ((dirs = xs_directory(cli_xs, XBT_NULL, "/local/domain", &n)) ==
 	    NULL)
 		return store_failed("/local/domain");
+	if ((ids = calloc(n + 1, sizeof(*ids))) == NULL) {
+		free(dirs);
+		warnx_("out of memory");
+		return EXIT_XENSTORE;
+	}
+	for (i = 0; i < n; i++)
+		if ((domid = decimal_parse(dirs[i], DOMID_MAX)) >= 0)
+			ids[k++] = domid;
+	free(dirs);
+	qsort(ids, k, sizeof(*ids), domid_cmp);
 	d->domid = -1;
-	for (i = 0; i < n; i++) {
-		if ((domid = decimal_parse(dirs[i], DOMID_MAX)) < 0 ||
-		    (d->domid != -1 && domid > d->domid))
-			continue;
-		if (path_domain(dom, domid) == 0 &&
+	for (i = 0; i < k && d->domid == -1; i++)
+		if (path_domain(dom, ids[i]) == 0 &&
 		    path_child(path, dom, "name") == 0 &&
 		    store_read(XBT_NULL, path, name, sizeof(name)) == 1 &&
 		    strcmp(name, arg) == 0)
-			d->domid = domid;
-	}
-	free(dirs);
+			d->domid = ids[i];
+	free(ids);
 	if (d->domid == -1) {
 		warnx_("no domain named \"%s\"", arg);
 		return EXIT_NOTFOUND;
 	}
 	snprintf(d->name, sizeof(d->name), "%s", arg);
 	return EXIT_DONE;
+}
+
+/* A domain named by its id: does it exist?  EXIT_DONE if so. */
+static int
+domain_exists(const struct drive_ref *d)
+{
+	char path[XS_PATH_MAX], dummy[8];
+	int rc;
+
+	/* Found by its name: it was there a moment ago. */
+	if (d->name[0] != '\0')
+		return EXIT_DONE;
+	if (path_domain(path, d->domid) == -1)
+		return EXIT_NOTFOUND;
+	rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
+	if (rc == -1 && errno != E2BIG)
+		return store_failed(path);
+	if (rc == 0) {
+		warnx_("no domain with id %d", d->domid);
+		return EXIT_NOTFOUND;
+	}
+	return EXIT_DONE;
+}
+
+int
+domain_resolve(const char *arg, struct drive_ref *d)
+{
+	int rc;
+
+	if ((rc = domain_lookup(arg, d)) != EXIT_DONE ||
+	    (rc = domain_exists(d)) != EXIT_DONE)
+		return rc;
+	ref_name(d);
+	return EXIT_DONE;
+}
+
+void
+ref_name(struct drive_ref *d)
+{
+	if (d->name[0] == '\0')
+		domain_name(d->domid, d->name, sizeof(d->name));
 }
 
 /* Does domid have an emulated CD-ROM drive, as libxl records them? */
@@ -255,7 +305,7 @@ explain_no_requests(int domid)
 		warnx_("dom %d has no emulated CD-ROM drive", domid);
 		return EXIT_NOTFOUND;
 	}
-	daemon_probe(&di);
+	daemon_probe(&di, false);
 	switch (daemon_liveness(&di)) {
 	case DAEMON_RUNNING:
 		warnx_("dom %d: xen-cdromd (pid %ld) looks after none of its "
@@ -310,17 +360,11 @@ domain_drives(int domid, char *buf, size_t len)
 int
 drive_resolve(const char *domain, const char *vdev, struct drive_ref *d)
 {
-	char path[XS_PATH_MAX], dummy[8], drives[256];
+	char path[XS_PATH_MAX], dummy[8];
 	int rc;
 
-	if (vdev_to_devid(vdev, NULL) < 0) {
-		warnx_("%s: not a virtual device name (hdc, xvdc, sda, ...)",
-		    vdev);
-		return EXIT_USAGE;
-	}
-	if ((rc = domain_resolve(domain, d)) != EXIT_DONE)
+	if ((rc = drive_lookup(domain, vdev, d)) != EXIT_DONE)
 		return rc;
-	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
 	if (path_request(path, d->domid, vdev) == -1)
 		return EXIT_NOTFOUND;
 	rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
@@ -328,9 +372,42 @@ drive_resolve(const char *domain, const char *vdev, struct drive_ref *d)
 		return store_failed(path);
 	if (rc == 1 || rc == -1)
 		return EXIT_DONE;
+	return drive_missing(d);
+}
+
+/* drive_resolve() without the checks that need xenstore for an id. */
+int
+drive_lookup(const char *domain, const char *vdev, struct drive_ref *d)
+{
+	int rc;
+
+	if (vdev_to_devid(vdev, NULL) < 0) {
+		warnx_("%s: not a virtual device name (hdc, xvdc, sda, ...)",
+		    vdev);
+		return EXIT_USAGE;
+	}
+	if ((rc = domain_lookup(domain, d)) != EXIT_DONE)
+		return rc;
+	snprintf(d->vdev, sizeof(d->vdev), "%s", vdev);
+	return EXIT_DONE;
+}
+
+/*
+ * d has no request directory: says why (no such domain, another drive,
+ * no CD-ROM drive, no daemon) and returns EXIT_NOTFOUND, or
+ * EXIT_XENSTORE.
+ */
+int
+drive_missing(const struct drive_ref *d)
+{
+	char drives[256];
+	int rc;
+
+	if ((rc = domain_exists(d)) != EXIT_DONE)
+		return rc;
 	if (domain_drives(d->domid, drives, sizeof(drives)) > 0) {
 		warnx_("dom %d %s: no such CD-ROM drive (dom %d has %s)",
-		    d->domid, vdev, d->domid, drives);
+		    d->domid, d->vdev, d->domid, drives);
 		return EXIT_NOTFOUND;
 	}
 	return explain_no_requests(d->domid);
@@ -338,19 +415,26 @@ drive_resolve(const char *domain, const char *vdev, struct drive_ref *d)
 
 /* --- the daemon (protocol 1.1) ----------------------------------------- */
 
-/* Reads DAEMON_DIR: pid and features.  Absent nodes leave defaults. */
+/*
+ * Reads DAEMON_DIR: pid and, if the caller needs them, features.
+ * Absent nodes leave defaults.  The daemon writes both in one
+ * transaction, so without a pid there are no features to read.
+ */
 void
-daemon_probe(struct daemon_info *di)
+daemon_probe(struct daemon_info *di, bool features)
 {
 	char buf[256], *p, *tok;
 	int pid;
 
 	di->pid = -1;
 	di->request_id = false;
-	if (store_read(XBT_NULL, DAEMON_DIR "/pid", buf, sizeof(buf)) == 1 &&
-	    (pid = decimal_parse(buf, INT_MAX)) > 0)
+	if (store_read(XBT_NULL, DAEMON_DIR "/pid", buf, sizeof(buf)) != 1)
+		return;
+	if ((pid = decimal_parse(buf, INT_MAX)) > 0)
 		di->pid = pid;
-	if (store_read(XBT_NULL, DAEMON_DIR "/features", buf, sizeof(buf)) != 1)
+	/* A daemon that has exited answers nothing, in any protocol. */
+	if (!features || daemon_liveness(di) == DAEMON_GONE ||
+	    store_read(XBT_NULL, DAEMON_DIR "/features", buf, sizeof(buf)) != 1)
 		return;
 	for (tok = strtok_r(buf, " ", &p); tok != NULL;
 	    tok = strtok_r(NULL, " ", &p))
@@ -421,8 +505,25 @@ struct request {
 	const struct drive_ref *d;
 	const char *target, *format, *request_id;
 	struct drive_nodes *before;
+	bool full;
 	bool gone;
 };
+
+/*
+ * Is the drive's directory there (in t)?  Returns 1, 0 or -1 as
+ * nodes_read().
+ */
+static int
+drive_there(xs_transaction_t t, const struct drive_ref *d)
+{
+	char path[XS_PATH_MAX], dummy[8];
+	int rc;
+
+	if (path_request(path, d->domid, d->vdev) == -1)
+		return 0;
+	rc = store_read(t, path, dummy, sizeof(dummy));
+	return rc == -1 && errno == E2BIG ? 1 : rc;
+}
 
 static int
 request_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
@@ -435,7 +536,9 @@ request_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
 	size_t i;
 	int rc;
 
-	if ((rc = nodes_read(t, d, r->before)) != 1) {
+	memset(r->before, 0, sizeof(*r->before));
+	rc = r->full ? nodes_read(t, d, r->before) : drive_there(t, d);
+	if (rc != 1) {
 		r->gone = rc == 0;
 		return rc == 0 ? XS_TX_NOTHING : -1;
 	}
@@ -447,21 +550,22 @@ request_body(struct xs_handle *h, xs_transaction_t t, void *ctx)
 }
 
 /*
- * Writes (target, format, request-id) in one transaction that also
- * reads the drive's nodes into before.  A daemon older than protocol
- * 1.1 ignores request-id.
+ * Writes (target, format, request-id) in one transaction, if the
+ * drive's directory is there; full: the transaction also reads the
+ * drive's nodes into before (a daemon older than protocol 1.1 ignores
+ * request-id, and telling its answer from what was there needs them);
+ * otherwise before is left empty.  EXIT_NOTFOUND, said by nobody, if
+ * the directory is not there: drive_missing() says why.
  */
 int
 request_write(const struct drive_ref *d, const char *target,
-    const char *format, const char *request_id, struct drive_nodes *before)
+    const char *format, const char *request_id, struct drive_nodes *before,
+    bool full)
 {
-	struct request r = { d, target, format, request_id, before, false };
+	struct request r = { d, target, format, request_id, before, full,
+	    false };
 
 	if (xs_tx_run(cli_xs, request_body, &r) == -1)
 		return store_failed("writing the request");
-	if (r.gone) {
-		warnx_("dom %d %s: the drive is gone", d->domid, d->vdev);
-		return EXIT_NOTFOUND;
-	}
-	return EXIT_DONE;
+	return r.gone ? EXIT_NOTFOUND : EXIT_DONE;
 }

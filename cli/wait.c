@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "state.h"
 
 #define WATCH_TOKEN "xen-cdrom"
 /* How long an error must stand before it is taken as our answer (1.0). */
@@ -65,6 +66,8 @@ struct wait {
 	bool exact;		/* answered-id decides (protocol 1.1) */
 	bool registered;	/* the watch's own first event came */
 	bool seen_ours;		/* 1.0: our write's target event came */
+	unsigned targets;	/* target's events (ours among them) */
+	int ev_later;		/* EV_* drained while judging, for the next */
 	unsigned writes;	/* 1.0: the daemon's writes after ours */
 	unsigned error_writes;
 	long long error_until;	/* 1.0: when a standing error is ours */
@@ -74,6 +77,8 @@ struct wait {
 };
 
 static volatile sig_atomic_t interrupted;
+
+static int drain(struct wait *w);
 
 static void
 on_sigint(int signo)
@@ -112,6 +117,26 @@ read_leaf(struct wait *w, const char *leaf, char *buf, size_t len)
 	return rc;
 }
 
+/*
+ * Two states written between two of our reads reach us as one batch of
+ * events, and only the last is read: the steps a change cannot skip
+ * (protocol/state.c) are shown all the same, so --verbose lists every
+ * step the daemon ran.
+ */
+static void
+show_passed(struct wait *w, const char *was, const char *now)
+{
+	enum drive_state from, to, passed[DRIVE_DONE];
+	int n, i;
+
+	if (drive_state_parse(was, &from) == -1 ||
+	    drive_state_parse(now, &to) == -1)
+		return;
+	n = drive_states_passed(from, to, passed);
+	for (i = 0; i < n; i++)
+		progress(w->d, drive_state_name(passed[i]), w->g->eject, w->o);
+}
+
 /* Reads state; a new one is shown, and starts the lock's clock. */
 static int
 read_state(struct wait *w)
@@ -125,21 +150,41 @@ read_state(struct wait *w)
 		return 0;
 	w->state_since = now_ms();
 	if (w->show && strcmp(w->n.state, "done") != 0 &&
-	    strcmp(w->n.state, "error") != 0)
+	    strcmp(w->n.state, "error") != 0) {
+		show_passed(w, was, w->n.state);
 		progress(w->d, w->n.state, w->g->eject, w->o);
+	}
 	return 0;
 }
 
 /*
  * The drive's state is final (done or error): reads what the verdict
- * needs.  target_known: the request is ours by its id, so only an error
- * needs the target checked (someone may have rewritten it alone).
+ * needs.  target: our request's, or NULL (wait: done is medium equal
+ * to the drive's own target).
  */
 static enum verdict
 final_verdict(struct wait *w, const char *target)
 {
 	struct drive_nodes *n = &w->n;
 
+	/*
+	 * The answer to our request-id, and nobody has written target
+	 * since we did: done means medium = target (the daemon writes it
+	 * only then), and an error is ours.  Nothing more to read but
+	 * the error.
+	 */
+	if (w->exact && w->targets == 1) {
+		if (strcmp(n->state, "done") == 0) {
+			snprintf(n->medium, sizeof(n->medium), "%s", target);
+			return V_DONE;
+		}
+		if (strcmp(n->state, "error") == 0)
+			return read_leaf(w, "error", n->error,
+			    sizeof(n->error)) == -1 ||
+			    read_leaf(w, "error-code", n->error_code,
+			    sizeof(n->error_code)) == -1 ? V_FAILED : V_ERROR;
+		return V_WAIT;
+	}
 	if (strcmp(n->state, "done") == 0) {
 		if (read_leaf(w, "medium", n->medium, sizeof(n->medium)) == -1)
 			return V_FAILED;
@@ -174,20 +219,39 @@ judge_exact(struct wait *w, unsigned ev)
 {
 	const struct wait_goal *g = w->g;
 	char answered[sizeof(w->n.answered_id)], rid[sizeof(w->n.request_id)];
+	int rc;
 
-	if ((ev & EV_STATE) && w->show && read_state(w) == -1)
+	/*
+	 * answered-id first: when it is ours, the one read of state that
+	 * follows serves both the progress shown and the verdict, and is
+	 * no older than the answer (read before it, state could be an
+	 * older request's error).
+	 */
+	answered[0] = '\0';
+	if ((ev & EV_ANSWERED_ID) &&
+	    read_leaf(w, "answered-id", answered, sizeof(answered)) == -1)
 		return V_FAILED;
-	if (!(ev & EV_ANSWERED_ID))
-		return V_WAIT;
-	if (read_leaf(w, "answered-id", answered, sizeof(answered)) == -1)
-		return V_FAILED;
-	if (strcmp(answered, g->request_id) == 0) {
+	if ((ev & EV_ANSWERED_ID) && strcmp(answered, g->request_id) == 0) {
+		/*
+		 * Every event of a commit before that read has come in by
+		 * now (xenstored queues them before its reply): any write of
+		 * target between ours and the answer is counted.
+		 */
+		if ((rc = drain(w)) == -1)
+			return V_FAILED;
+		w->ev_later |= rc;
 		if (read_state(w) == -1)
 			return V_FAILED;
 		return final_verdict(w, g->target);
 	}
-	/* The answer to a request older than ours says nothing. */
-	if (answered[0] == '\0' ||
+	if ((ev & EV_STATE) && w->show && read_state(w) == -1)
+		return V_FAILED;
+	/*
+	 * The answer to a request older than ours says nothing.  (before
+	 * is empty when our transaction did not read the nodes: then the
+	 * request-id read below tells the same.)
+	 */
+	if (!(ev & EV_ANSWERED_ID) || answered[0] == '\0' ||
 	    strcmp(answered, g->before->request_id) == 0 ||
 	    strcmp(answered, g->before->answered_id) == 0)
 		return V_WAIT;
@@ -265,6 +329,7 @@ drain(struct wait *w)
 		else if (is_leaf(p, d, "target")) {
 			ev |= EV_TARGET;
 			w->seen_ours = true;
+			w->targets++;
 		} else if (answer && (w->seen_ours || !w->g->mine)) {
 			ev |= EV_ANSWER;
 			w->writes++;
@@ -464,7 +529,8 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 			rc = store_failed("reading watch events");
 			break;
 		}
-		ev |= rc;
+		ev |= rc | w.ev_later;
+		w.ev_later = 0;
 		if ((ev & EV_GONE) && (v = check_gone(&w)) != V_WAIT) {
 			rc = report(&w, v);
 			break;
@@ -508,6 +574,9 @@ wait_answer(const struct drive_ref *d, const struct wait_goal *g,
 		if (g->daemon->pid > 0 && pidfd == -1 &&
 		    (wake == 0 || now + LIVENESS_MS < wake))
 			wake = now + LIVENESS_MS;
+		/* Events drained while judging are not on the fd any more. */
+		if (w.ev_later != 0)
+			wake = now;
 		if (poll(pfd, (nfds_t)nfds, wake == 0 ? -1 :
 		    (int)(wake > now ? wake - now : 0)) == -1 &&
 		    errno != EINTR) {

@@ -69,3 +69,22 @@ drive_transition_allowed(enum drive_state from, enum drive_state to)
 		return false;
 	return transitions[from][to];
 }
+
+int
+drive_states_passed(enum drive_state from, enum drive_state to,
+    enum drive_state passed[DRIVE_DONE])
+{
+	enum drive_state s;
+	int n = 0;
+
+	if ((unsigned)from > DRIVE_ERROR || to >= DRIVE_DONE ||
+	    (unsigned)to > DRIVE_ERROR)
+		return 0;
+	/* The end of one change is the start of the next: its eject. */
+	s = from >= DRIVE_DONE ? DRIVE_EJECTING : from + 1;
+	if (from < DRIVE_DONE && to <= from)
+		return 0;
+	for (; s < to; s++)
+		passed[n++] = s;
+	return n;
+}

@@ -28,4 +28,16 @@ int drive_state_parse(const char *s, enum drive_state *out);
  */
 bool drive_transition_allowed(enum drive_state from, enum drive_state to);
 
+/*
+ * A reader that saw from and now sees to, both read from the node, may
+ * have missed states between (xenstore's events carry no values).  A
+ * change moves forward one step at a time (ejecting, detaching,
+ * attaching, changing), so when to is a later step than from (or from
+ * is done or error and to a step), the steps between were passed: they
+ * go into passed, in order, and their number is returned.  0 when
+ * nothing is known to have been missed (a step back, or an end).
+ */
+int drive_states_passed(enum drive_state from, enum drive_state to,
+    enum drive_state passed[DRIVE_DONE]);
+
 #endif

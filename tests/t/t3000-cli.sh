@@ -305,6 +305,16 @@ test_expect_success 'an unknown domain name or id exits 4' '
 	err_says "no domain with id 99"
 '
 
+test_expect_success 'a change for an unknown domain id exits 4 and writes nothing' '
+	cli_rc 4 insert 99 hdc "$A" &&
+	err_says "no domain with id 99" &&
+	cli_rc 4 eject 99 hdc --no-wait &&
+	err_says "no domain with id 99" &&
+	cli_rc 4 wait 99 hdc &&
+	err_says "no domain with id 99" &&
+	expect_fail "nodes of dom 99" xenstore-exists /local/domain/99
+'
+
 test_expect_success 'an unknown vdev exits 4 and lists the drives there are' '
 	cli_rc 4 insert 3 hdd "$A" &&
 	err_says "dom 3 hdd: no such CD-ROM drive (dom 3 has hdc)"

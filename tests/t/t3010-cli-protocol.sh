@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-only
 #
 # xen-cdrom and protocol 1.1: what it costs xenstored to wait for a
-# change (read only when a watch fires: at most 10 requests), how it
+# change (read only when a watch fires: at most 10 requests) and to
+# carry out a whole insert or eject (at most 11: the daemon's pid and
+# features, the watch, one transaction that finds the drive and writes
+# the request, and the answer's answered-id and state), how it
 # tells a dead daemon from a busy one through /local/domain/0/xen-cdromd/
 # pid, and how it follows answered-id and error-code when the daemon
 # advertises request-id.  Where the daemon of this tree does not write
@@ -39,6 +42,20 @@ wait_requests() {
 	    END { print n + 0 }'
 }
 
+# command_requests FROM: every request the xen-cdrom command sent to
+# xenstored after trace line FROM, on its connection from CREATE to
+# DESTROY (the one that set the watch with token xen-cdrom; other
+# clients' connections may have had the same address before it); the
+# list goes to command.requests.
+command_requests() {
+	tail -n +"$(($1 + 1))" "$TRACE" | awk '
+	    $1 == "CREATE" && $2 == "connection" { n[$3] = 0; l[$3] = "" }
+	    $1 == "IN" { n[$2]++; l[$2] = l[$2] $0 "\n" }
+	    $1 == "IN" && / WATCH \(.* xen-cdrom \)/ && c == "" { c = $2 }
+	    $1 == "DESTROY" && $2 == "connection" && $3 == c { exit }
+	    END { printf "%s", l[c] > "command.requests"; print n[c] + 0 }'
+}
+
 # bg_cli ARGS...: xen-cdrom in the background; its stdout, stderr and
 # exit status go to out, err and rc.
 bg_cli() {
@@ -64,25 +81,61 @@ test_expect_success 'setup: a guest with a CD drive, and the daemon' '
 	wait_done 3 hdc "$A"
 '
 
-test_expect_success 'insert waits on events: at most 10 xenstore requests' '
+# COMMAND_MAX: the requests of a whole insert or eject by domain id,
+# without --verbose, to a daemon that advertises request-id.
+COMMAND_MAX=11
+
+test_expect_success "insert waits on events: at most 10 xenstore requests, $COMMAND_MAX in all" '
 	l0=$(wc -l <"$TRACE") &&
 	"$CLI" insert 3 hdc "$B" &&
 	n=$(wait_requests "$l0") &&
+	all=$(command_requests "$l0") &&
+	echo "$all" >"$HOSTDIR/all.insert" &&
 	echo "$n" >"$HOSTDIR/n.insert" &&
 	expect_medium 3 hdc "$B" &&
 	[ "$n" -ge 1 ] && [ "$n" -le 10 ] || {
-		echo "$n requests:"; cat wait.requests; false; }
+		echo "$n requests:"; cat wait.requests; false; } &&
+	[ "$all" -le "$COMMAND_MAX" ] || {
+		echo "$all requests in all:"; cat command.requests; false; }
+'
+
+test_expect_success "eject: at most $COMMAND_MAX xenstore requests in all" '
+	l0=$(wc -l <"$TRACE") &&
+	"$CLI" eject 3 hdc &&
+	all=$(command_requests "$l0") &&
+	echo "$all" >"$HOSTDIR/all.eject" &&
+	expect_medium 3 hdc "" &&
+	[ "$all" -le "$COMMAND_MAX" ] || {
+		echo "$all requests in all:"; cat command.requests; false; }
+'
+
+test_expect_success 'insert by name: the domains listed, their names read up to the one named' '
+	below=$(xenstore-list /local/domain | awk "\$1 <= 3" | wc -l) &&
+	l0=$(wc -l <"$TRACE") &&
+	"$CLI" insert guest3 hdc "$A" &&
+	all=$(command_requests "$l0") &&
+	echo "$all" >"$HOSTDIR/all.by-name" &&
+	expect_medium 3 hdc "$A" &&
+	[ "$all" -le $((COMMAND_MAX + 1 + below)) ] || {
+		echo "$all requests in all:"; cat command.requests; false; }
 '
 
 test_expect_success 'eject --verbose too, each state shown: at most 10' '
+	"$CLI" insert 3 hdc "$B" &&
 	l0=$(wc -l <"$TRACE") &&
 	"$CLI" eject 3 hdc --verbose 2>err &&
 	n=$(wait_requests "$l0") &&
 	echo "$n" >"$HOSTDIR/n.eject" &&
+	command_requests "$l0" >"$HOSTDIR/all.eject-v" &&
 	grep -qx "dom 3 hdc: detaching" err &&
 	[ "$n" -le 10 ] || { echo "$n requests:"; cat wait.requests; false; }
 '
 
+echo "# xenstore requests of the whole command: insert" \
+    "$(cat "$HOSTDIR/all.insert" 2>/dev/null), eject" \
+    "$(cat "$HOSTDIR/all.eject" 2>/dev/null), insert by name" \
+    "$(cat "$HOSTDIR/all.by-name" 2>/dev/null), eject --verbose" \
+    "$(cat "$HOSTDIR/all.eject-v" 2>/dev/null)"
 echo "# xenstore requests of the wait: insert $(cat "$HOSTDIR/n.insert" 2>/dev/null)," \
     "eject --verbose $(cat "$HOSTDIR/n.eject" 2>/dev/null)"
 
@@ -135,7 +188,7 @@ test_expect_success 'a 1.1 daemon: only answered-id equal to ours is the answer'
 	! grep -q stale err
 '
 
-test_expect_success 'a 1.1 daemon answering done: exit 0, in at most 10 requests' '
+test_expect_success "a 1.1 daemon answering done: exit 0, in at most 10 requests ($COMMAND_MAX in all)" '
 	live=$(a_pid) &&
 	as_daemon_11 "$live" &&
 	l0=$(wc -l <"$TRACE") &&
@@ -151,13 +204,32 @@ test_expect_success 'a 1.1 daemon answering done: exit 0, in at most 10 requests
 	wait_for "[ -s rc ]" &&
 	kill "$live" &&
 	n=$(wait_requests "$l0") &&
-	echo "$n" >"$HOSTDIR/n.answer" &&
+	all=$(command_requests "$l0") &&
+	echo "$n, $all in all" >"$HOSTDIR/n.answer" &&
 	expect_eq 0 "$(cat rc)" "exit status" &&
-	[ "$n" -le 10 ] || { echo "$n requests:"; cat wait.requests; false; }
+	[ "$n" -le 10 ] || { echo "$n requests:"; cat wait.requests; false; } &&
+	[ "$all" -le "$COMMAND_MAX" ] || {
+		echo "$all requests in all:"; cat command.requests; false; }
 '
 
 echo "# xenstore requests of the wait for a 1.1 answer:" \
     "$(cat "$HOSTDIR/n.answer" 2>/dev/null)"
+
+test_expect_success 'a 1.1 daemon: a target written by another after ours is a replaced request, even answered with our id' '
+	live=$(a_pid) &&
+	as_daemon_11 "$live" &&
+	old=$(xenstore-read "$R/request-id") &&
+	bg_cli insert 3 hdc "$B" --timeout 30 &&
+	wait_for "[ \"\$(xenstore-read $R/request-id)\" != \"$old\" ]" &&
+	id=$(xenstore-read "$R/request-id") &&
+	xenstore-write "$R/target" "$A" &&
+	xenstore-write "$R/state" done "$R/medium" "$A" "$R/error" "" \
+	    "$R/error-code" "" "$R/answered-id" "$id" &&
+	wait_for "[ -s rc ]" &&
+	kill "$live" &&
+	expect_eq 1 "$(cat rc)" "exit status" &&
+	grep -qF "dom 3 hdc: the request was replaced by another (target now \"$A\")" err
+'
 
 test_expect_success 'the daemon ends during the wait: said at once, exit 4' '
 	live=$(a_pid) &&

@@ -147,12 +147,48 @@ test_transitions(void)
 	    "an out-of-range state has no edges");
 }
 
+/* The steps a reader missed are the ones the machine cannot skip. */
+static void
+test_states_passed(void)
+{
+	enum drive_state p[DRIVE_DONE], from, to, s;
+	char msg[96];
+	int n, i;
+
+	is_int(drive_states_passed(DRIVE_EJECTING, DRIVE_ATTACHING, p), 1,
+	    "ejecting then attaching: one step missed");
+	is_int(p[0], DRIVE_DETACHING, "  it is detaching");
+	is_int(drive_states_passed(DRIVE_DONE, DRIVE_CHANGING, p), 3,
+	    "done then changing: the eject, detach and attach missed");
+	is_int(drive_states_passed(DRIVE_ATTACHING, DRIVE_DETACHING, p), 0,
+	    "a step back (planning again) says nothing was missed");
+	is_int(drive_states_passed(DRIVE_EJECTING, DRIVE_DONE, p), 0,
+	    "an end says nothing (a change may end early)");
+	is_int(drive_states_passed(DRIVE_DETACHING, DRIVE_DETACHING, p), 0,
+	    "the same state: nothing missed");
+	/* Every state reported missed lies on a path the table allows. */
+	for (from = DRIVE_EJECTING; from <= DRIVE_ERROR; from++)
+		for (to = DRIVE_EJECTING; to <= DRIVE_ERROR; to++) {
+			n = drive_states_passed(from, to, p);
+			s = from;
+			for (i = 0; i < n && drive_transition_allowed(s, p[i]);
+			    i++)
+				s = p[i];
+			snprintf(msg, sizeof(msg), "%s -> %s: the %d missed "
+			    "lie on allowed edges", drive_state_name(from),
+			    drive_state_name(to), n);
+			ok(i == n && (n == 0 || drive_transition_allowed(s, to)),
+			    msg);
+		}
+}
+
 int
 main(void)
 {
 	test_names();
 	test_refused();
 	test_transitions();
+	test_states_passed();
 	test_transitions_drawn();
 	return done_testing();
 }
