@@ -21,14 +21,15 @@
 struct params_change {
 	const struct drive *d;
 	const char *value;
+	char type[sizeof(((struct drive *)0)->backend_type)];
 };
 
 static int
 params_put(xs_transaction_t t, void *ctx)
 {
-	const struct params_change *pc = ctx;
+	struct params_change *pc = ctx;
 	const struct drive *d = pc->d;
-	char path[XS_PATH_MAX], type[32];
+	char path[XS_PATH_MAX];
 
 	/* libxl checks that its record is there before writing it. */
 	if (path_child(path, d->libxl, "frontend") == -1 ||
@@ -36,15 +37,18 @@ params_put(xs_transaction_t t, void *ctx)
 		errno = ENOENT;
 		return -1;
 	}
-	if (path_child(path, d->backend, "type") == -1 ||
-	    !store_read(t, path, type, sizeof(type)))
-		snprintf(type, sizeof(type), "%s", d->qdisk ? "qdisk" : "phy");
+	if (d->backend_type[0] != '\0')
+		snprintf(pc->type, sizeof(pc->type), "%s", d->backend_type);
+	else if (path_child(path, d->backend, "type") == -1 ||
+	    !store_read(t, path, pc->type, sizeof(pc->type)))
+		snprintf(pc->type, sizeof(pc->type), "%s",
+		    d->qdisk ? "qdisk" : "phy");
 	if (path_child(path, d->backend, "params") == -1 ||
 	    !store_write(t, path, pc->value) ||
 	    path_child(path, d->libxl, "params") == -1 ||
 	    !store_write(t, path, pc->value) ||
 	    path_child(path, d->libxl, "type") == -1 ||
-	    !store_write(t, path, type))
+	    !store_write(t, path, pc->type))
 		return -1;
 	return XS_TX_COMMIT;
 }
@@ -57,7 +61,7 @@ static bool
 params_write(struct drive *d, const struct request *req)
 {
 	char value[TARGET_MAX + 16];
-	struct params_change pc = { d, value };
+	struct params_change pc = { .d = d, .value = value };
 
 	if (req == NULL)
 		value[0] = '\0';
@@ -70,6 +74,7 @@ params_write(struct drive *d, const struct request *req)
 		drive_view_stale(d, VIEW_PARAMS);
 		return false;
 	}
+	snprintf(d->backend_type, sizeof(d->backend_type), "%s", pc.type);
 	/* What is there now; a later write by another toolstack is news. */
 	drive_view_params_wrote(d, value, store_commit_seq());
 	return true;

@@ -39,6 +39,13 @@ struct domain {
 	bool dm_watched;	/* its device model's nodes are watched */
 	struct loop_timer *scan;	/* a look at the drives is due */
 	struct loop_timer *check;	/* a sweep of its requests is due */
+	/*
+	 * libxl's uuid of the domain, from its vm path, once read: a domid
+	 * names one domain from its introduction to its release (a reused
+	 * domid is a new struct domain), and libxl never rewrites vm, so
+	 * the lock files of every change need it read only once.
+	 */
+	char uuid[37];
 	struct domain *next;
 };
 
@@ -176,6 +183,29 @@ domain_forget(struct domain *dom)
 	}
 	log_info("dom %d: forgotten", dom->domid);
 	free(dom);
+}
+
+bool
+domain_uuid(int domid, char *uuid, size_t len)
+{
+	struct domain *dom = domain_find(domid);
+	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128];
+	const char *p;
+
+	if (dom != NULL && dom->uuid[0] != '\0') {
+		snprintf(uuid, len, "%s", dom->uuid);
+		return true;
+	}
+	if (path_domain(home, domid) == -1 ||
+	    path_child(path, home, "vm") == -1 ||
+	    !store_read(XBT_NULL, path, vm, sizeof(vm)) ||
+	    (p = strrchr(vm, '/')) == NULL || strlen(++p) != 36 ||
+	    strspn(p, "0123456789abcdef-") != 36)
+		return false;
+	if (dom != NULL)
+		snprintf(dom->uuid, sizeof(dom->uuid), "%s", p);
+	snprintf(uuid, len, "%s", p);
+	return true;
 }
 
 /*

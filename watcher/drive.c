@@ -30,6 +30,7 @@
 
 #include "cdromd.h"
 #include "devlock.h"
+#include "domain.h"
 #include "errcode.h"
 #include "image.h"
 #include "log.h"
@@ -344,22 +345,6 @@ lock_taken(void *ctx, int err)
 	}
 	d->locked = true;
 	drive_continue(d);
-}
-
-bool
-domain_uuid(int domid, char *uuid, size_t len)
-{
-	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128];
-	const char *p;
-
-	if (path_domain(home, domid) == -1 ||
-	    path_child(path, home, "vm") == -1 ||
-	    !store_read(XBT_NULL, path, vm, sizeof(vm)) ||
-	    (p = strrchr(vm, '/')) == NULL || strlen(p + 1) != 36 ||
-	    strspn(p + 1, "0123456789abcdef-") != 36)
-		return false;
-	snprintf(uuid, len, "%s", p + 1);
-	return true;
 }
 
 /* Takes libxl's device lock before a change's first step runs. */

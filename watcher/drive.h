@@ -61,6 +61,11 @@ struct drive {
 	char frontend[DRIVE_PATH_MAX];
 	char libxl[DRIVE_PATH_MAX];	/* libxl's record of that vbd */
 	bool qdisk;			/* params carry a "format:" prefix */
+	/*
+	 * The backend's type as first read, which libxl's record repeats
+	 * (dom0.c); "" until then.  libxl writes it once, with the vbd.
+	 */
+	char backend_type[16];
 
 	enum drive_state state;		/* as last read or written */
 	bool retry;			/* target or format rewritten: retry */

@@ -78,8 +78,6 @@ void drive_transition(struct drive *d, enum drive_state to,
 /* The done of a change, once saved.c has seen to libxl's saved config. */
 void drive_transition_saved(struct drive *d, const char *medium,
     const char *saved_config);
-/* The uuid libxl names the domain's files with, from its vm path. */
-bool domain_uuid(int domid, char *uuid, size_t len);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /*
