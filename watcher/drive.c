@@ -160,6 +160,7 @@ struct transition {
 	const struct drive *d;
 	const char *state, *medium, *error, *error_code, *answered;
 	const char *saved_config;
+	bool errors_known;	/* error, error-code hold these already */
 	bool gone;
 };
 
@@ -176,10 +177,11 @@ transition_write(xs_transaction_t t, void *ctx)
 		tr->gone = true;
 		return XS_TX_NOTHING;
 	}
-	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state) ||
-	    !store_write_request(t, d->domid, d->vdev, "error", tr->error) ||
-	    !store_write_request(t, d->domid, d->vdev, "error-code",
-	    tr->error_code))
+	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state))
+		return -1;
+	if (!tr->errors_known && (!store_write_request(t, d->domid, d->vdev,
+	    "error", tr->error) || !store_write_request(t, d->domid, d->vdev,
+	    "error-code", tr->error_code)))
 		return -1;
 	/* The answer names the request it answers (protocol 1.1). */
 	if (tr->answered != NULL && !store_write_request(t, d->domid, d->vdev,
@@ -192,6 +194,23 @@ transition_write(xs_transaction_t t, void *ctx)
 	    d->vdev, "saved-config", tr->saved_config))
 		return -1;
 	return XS_TX_COMMIT;
+}
+
+/*
+ * Leaves out of tr what the daemon's own last transition already left
+ * in xenstore: those nodes are the daemon's alone (the contract), and a
+ * state that has not changed is not written again.
+ */
+static void
+transition_trim(const struct drive *d, struct transition *tr)
+{
+	tr->errors_known = tr->error[0] == '\0' && tr->error_code[0] == '\0' &&
+	    drive_view_errors_clear(d);
+	if (tr->answered != NULL && drive_view_answered_is(d, tr->answered))
+		tr->answered = NULL;
+	if (tr->saved_config != NULL &&
+	    drive_view_saved_is(d, tr->saved_config))
+		tr->saved_config = NULL;
 }
 
 /* A change that ends done updates libxl's saved configuration first. */
@@ -254,6 +273,7 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 	d->fail_code = 0;
 	if (to == DRIVE_DONE || to == DRIVE_ERROR)
 		tr.answered = goal_id(d->goal);
+	transition_trim(d, &tr);
 	if (store_tx(transition_write, &tr) == -1) {
 		log_warn("dom %d %s: writing state %s", d->domid, d->vdev,
 		    tr.state);
@@ -262,7 +282,10 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 		log_debug("dom %d %s: gone; %s not written", d->domid, d->vdev,
 		    tr.state);
 	else
-		drive_view_wrote(d, to, medium, tr.answered);
+		drive_view_wrote(d, &(struct view_written){ .state = to,
+		    .errors_clear = to != DRIVE_ERROR, .medium = medium,
+		    .answered_id = tr.answered,
+		    .saved_config = tr.saved_config });
 }
 
 void

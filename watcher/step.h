@@ -178,9 +178,25 @@ bool drive_params_event_is_echo(const struct drive *d);
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */
 unsigned view_node_of_leaf(const char *leaf);
-/* The daemon wrote state (and medium, answered-id, unless NULL) itself. */
-void drive_view_wrote(struct drive *d, enum drive_state state,
-    const char *medium, const char *answered_id);
+/*
+ * The daemon's transition wrote state, error and error-code (both ""
+ * when errors_clear), and medium, answered-id and saved-config unless
+ * NULL.
+ */
+struct view_written {
+	enum drive_state state;
+	bool errors_clear;
+	const char *medium, *answered_id, *saved_config;
+};
+void drive_view_wrote(struct drive *d, const struct view_written *w);
+/*
+ * What the daemon's last transition left in error and error-code ("",
+ * both), answered-id and saved-config, as far as the view knows: a
+ * transition need not write them again.
+ */
+bool drive_view_errors_clear(const struct drive *d);
+bool drive_view_answered_is(const struct drive *d, const char *answered_id);
+bool drive_view_saved_is(const struct drive *d, const char *saved_config);
 /* The vbd's params as the kind reads them, from xenstore. */
 bool vbd_params_read(const struct drive *d, struct vbd_params *vbd);
 

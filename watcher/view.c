@@ -37,8 +37,17 @@ struct view_cache {
 	enum image_format format, vbd_format;
 	enum drive_state state;
 	bool request_id_bad;
+	/*
+	 * error and error-code hold "", as our last transition wrote them;
+	 * saved-config holds saved_config (NULL: unknown).  The contract
+	 * makes them the daemon's alone, so only a fresh start (or a
+	 * failed write) forgets them, and a state that has not changed is
+	 * not written again.
+	 */
+	bool errors_clear;
 	/* Allocated as long as their values: a host has thousands. */
 	char *target, *medium, *vbd_path, *request_id, *answered_id;
+	char *saved_config;
 };
 
 /* Sets *slot to a copy of value; false without memory. */
@@ -75,6 +84,7 @@ drive_view_free(struct drive *d)
 	free(d->view->vbd_path);
 	free(d->view->request_id);
 	free(d->view->answered_id);
+	free(d->view->saved_config);
 	free(d->view);
 	d->view = NULL;
 }
@@ -131,6 +141,36 @@ void
 drive_view_stale(struct drive *d, unsigned nodes)
 {
 	d->view->stale |= nodes;
+	/* Unknown state: what else the daemon wrote is unknown too. */
+	if (nodes & VIEW_STATE) {
+		d->view->errors_clear = false;
+		free(d->view->saved_config);
+		d->view->saved_config = NULL;
+	}
+}
+
+bool
+drive_view_errors_clear(const struct drive *d)
+{
+	return d->view->errors_clear && !(d->view->stale & VIEW_STATE);
+}
+
+bool
+drive_view_answered_is(const struct drive *d, const char *answered_id)
+{
+	const struct view_cache *c = d->view;
+
+	return !(c->stale & VIEW_MEDIUM) && c->answered_id != NULL &&
+	    strcmp(c->answered_id, answered_id) == 0;
+}
+
+bool
+drive_view_saved_is(const struct drive *d, const char *saved_config)
+{
+	const struct view_cache *c = d->view;
+
+	return !(c->stale & VIEW_STATE) && c->saved_config != NULL &&
+	    strcmp(c->saved_config, saved_config) == 0;
 }
 
 /*
@@ -154,16 +194,19 @@ view_node_of_leaf(const char *leaf)
 }
 
 void
-drive_view_wrote(struct drive *d, enum drive_state state, const char *medium,
-    const char *answered_id)
+drive_view_wrote(struct drive *d, const struct view_written *w)
 {
 	struct view_cache *c = d->view;
 
 	c->has_state = true;
-	c->state = state;
-	if ((medium != NULL && !cache_set(&c->medium, medium)) ||
-	    (answered_id != NULL && !cache_set(&c->answered_id, answered_id)))
-		c->stale |= VIEW_STATE | VIEW_MEDIUM;
+	c->state = w->state;
+	c->errors_clear = w->errors_clear;
+	if ((w->medium != NULL && !cache_set(&c->medium, w->medium)) ||
+	    (w->answered_id != NULL &&
+	    !cache_set(&c->answered_id, w->answered_id)) ||
+	    (w->saved_config != NULL &&
+	    !cache_set(&c->saved_config, w->saved_config)))
+		drive_view_stale(d, VIEW_STATE | VIEW_MEDIUM);
 }
 
 /*
