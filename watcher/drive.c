@@ -161,6 +161,9 @@ struct transition {
 	const char *state, *medium, *error, *error_code, *answered;
 	const char *saved_config;
 	bool errors_known;	/* error, error-code hold these already */
+	/* The step's own writes, committed with its state; NULL: none. */
+	store_tx_fn *work;
+	void *work_ctx;
 	bool gone;
 };
 
@@ -177,6 +180,8 @@ transition_write(xs_transaction_t t, void *ctx)
 		tr->gone = true;
 		return XS_TX_NOTHING;
 	}
+	if (tr->work != NULL && tr->work(t, tr->work_ctx) != XS_TX_COMMIT)
+		return -1;
 	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state))
 		return -1;
 	if (!tr->errors_known && (!store_write_request(t, d->domid, d->vdev,
@@ -224,21 +229,28 @@ change_in_progress(enum drive_state state)
 /*
  * Ends the step in progress and moves the drive to state to, writing
  * state, error, (unless NULL) medium and saved-config in one
- * transaction.  An edge the table does not allow is a bug: it is
- * logged as one and the drive ends in error instead.
+ * transaction, with work's writes (unless NULL) before them.  An edge
+ * the table does not allow is a bug: it is logged as one and the drive
+ * ends in error instead.  Returns store_tx()'s result; when work's
+ * transaction fails the drive stays in the step it was in, for its
+ * caller to fail.
  */
-static void
+static int
 transition(struct drive *d, enum drive_state to, const char *medium,
-    const char *error, const char *saved_config)
+    const char *error, const char *saved_config, store_tx_fn *work,
+    void *work_ctx)
 {
-	struct transition tr = { .d = d, .saved_config = saved_config };
+	struct transition tr = { .d = d, .saved_config = saved_config,
+	    .work = work, .work_ctx = work_ctx };
+	enum drive_state from = d->state;
 	char bug[128];
+	int rc, err;
 
 	step_end(d);
 	if (to == DRIVE_DONE && saved_config == NULL &&
 	    change_in_progress(d->state)) {
 		saved_config_start(d, medium);
-		return;
+		return XS_TX_COMMIT;
 	}
 	if (!drive_transition_allowed(d->state, to)) {
 		snprintf(bug, sizeof(bug), "internal error: %s -> %s is not "
@@ -248,6 +260,7 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 		to = DRIVE_ERROR;
 		medium = NULL;
 		error = bug;
+		tr.work = NULL;
 	}
 	/* A retry asked for is used up by any move: see drive_update. */
 	d->retry = false;
@@ -274,10 +287,14 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 	if (to == DRIVE_DONE || to == DRIVE_ERROR)
 		tr.answered = goal_id(d->goal);
 	transition_trim(d, &tr);
-	if (store_tx(transition_write, &tr) == -1) {
+	if ((rc = store_tx(transition_write, &tr)) == -1) {
+		err = errno;
 		log_warn("dom %d %s: writing state %s", d->domid, d->vdev,
 		    tr.state);
 		drive_view_stale(d, VIEW_STATE | VIEW_MEDIUM);
+		if (tr.work != NULL)
+			d->state = from;
+		errno = err;
 	} else if (tr.gone)
 		log_debug("dom %d %s: gone; %s not written", d->domid, d->vdev,
 		    tr.state);
@@ -286,20 +303,28 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 		    .errors_clear = to != DRIVE_ERROR, .medium = medium,
 		    .answered_id = tr.answered,
 		    .saved_config = tr.saved_config });
+	return rc;
 }
 
 void
 drive_transition(struct drive *d, enum drive_state to, const char *medium,
     const char *error)
 {
-	transition(d, to, medium, error, NULL);
+	transition(d, to, medium, error, NULL, NULL, NULL);
+}
+
+int
+drive_transition_with(struct drive *d, enum drive_state to,
+    store_tx_fn *work, void *ctx)
+{
+	return transition(d, to, NULL, NULL, NULL, work, ctx);
 }
 
 void
 drive_transition_saved(struct drive *d, const char *medium,
     const char *saved_config)
 {
-	transition(d, DRIVE_DONE, medium, NULL, saved_config);
+	transition(d, DRIVE_DONE, medium, NULL, saved_config, NULL, NULL);
 }
 
 /* --- the steps every drive takes ------------------------------------- */

@@ -16,6 +16,7 @@
 #include "errcode.h"
 #include "plan.h"
 #include "qmp.h"
+#include "store.h"
 
 /* What one look at xenstore found for a drive, read afresh per step. */
 struct drive_view {
@@ -75,6 +76,18 @@ extern const struct drive_ops stub_drive_ops;
 /* drive.c: the machine. */
 void drive_transition(struct drive *d, enum drive_state to,
     const char *medium, const char *error);
+/*
+ * drive_transition() with the step's own writes in the same
+ * transaction, before the state's: the step's work and the record of it
+ * commit together or not at all, and cost one transaction (to is a
+ * step, not done or error, which end otherwise).  work runs
+ * as a store_tx() body, once the guest's nodes are known to be there.
+ * Returns XS_TX_COMMIT, XS_TX_NOTHING (the guest is being torn down:
+ * nothing written) or -1 (errno set): the transaction failed, the drive
+ * is still in its step, and the caller fails it.
+ */
+int drive_transition_with(struct drive *d, enum drive_state to,
+    store_tx_fn *work, void *ctx);
 /* The done of a change, once saved.c has seen to libxl's saved config. */
 void drive_transition_saved(struct drive *d, const char *medium,
     const char *saved_config);
