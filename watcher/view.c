@@ -45,6 +45,7 @@ struct view_cache {
 	 * not written again.
 	 */
 	bool errors_clear;
+	bool answered_present;	/* answered-id is there, not just "" here */
 	/* Allocated as long as their values: a host has thousands. */
 	char *target, *medium, *vbd_path, *request_id, *answered_id;
 	char *saved_config;
@@ -160,8 +161,8 @@ drive_view_answered_is(const struct drive *d, const char *answered_id)
 {
 	const struct view_cache *c = d->view;
 
-	return !(c->stale & VIEW_MEDIUM) && c->answered_id != NULL &&
-	    strcmp(c->answered_id, answered_id) == 0;
+	return !(c->stale & VIEW_MEDIUM) && c->answered_present &&
+	    c->answered_id != NULL && strcmp(c->answered_id, answered_id) == 0;
 }
 
 bool
@@ -201,6 +202,8 @@ drive_view_wrote(struct drive *d, const struct view_written *w)
 	c->has_state = true;
 	c->state = w->state;
 	c->errors_clear = w->errors_clear;
+	if (w->answered_id != NULL)
+		c->answered_present = true;
 	if ((w->medium != NULL && !cache_set(&c->medium, w->medium)) ||
 	    (w->answered_id != NULL &&
 	    !cache_set(&c->answered_id, w->answered_id)) ||
@@ -308,8 +311,9 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		    drive_state_parse(buf, &c->state) == 0;
 	if (c->stale & VIEW_MEDIUM) {
 		read_leaf(d, "medium", v->prog.medium, sizeof(v->prog.medium));
-		if (read_leaf(d, "answered-id", v->prog.answered_id,
-		    sizeof(v->prog.answered_id)) != 1)
+		c->answered_present = read_leaf(d, "answered-id",
+		    v->prog.answered_id, sizeof(v->prog.answered_id)) == 1;
+		if (!c->answered_present)
 			v->prog.answered_id[0] = '\0';
 		if (!cache_set(&c->medium, v->prog.medium) ||
 		    !cache_set(&c->answered_id, v->prog.answered_id))
