@@ -142,7 +142,10 @@ void drive_request_event(struct drive *d, const char *leaf);
 
 /* The vbd's params may have changed (libxl's record was written). */
 void drive_params_event(struct drive *d);
-/* Reads every node again, then drive_update(): the domain's sweep. */
+/*
+ * Reads every node again (a drive adopted just now: its request), then
+ * drive_update(): the domain's sweep.
+ */
 void drive_recheck(struct drive *d);
 
 /* Something changed in the stub domain's vbd: a waiting step looks. */

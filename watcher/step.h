@@ -180,6 +180,13 @@ bool drive_view_read(struct drive *d, struct drive_view *v);
  */
 bool drive_view_created(struct drive *d, const struct vbd_params *vbd);
 /*
+ * What a sweep of the domain's requests must read of the drive: all of
+ * it, but only the request of a drive adoption made and nobody has
+ * looked at since (the sweep that the request watch's first firing
+ * brings, right after adoption).
+ */
+unsigned drive_view_sweep_nodes(const struct drive *d);
+/*
  * The daemon's transaction (commit seq) wrote params into the vbd: the
  * view takes them as a read would, and the events that commit's writes
  * fire (drive_params_event_is_echo()) need no read.

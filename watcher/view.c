@@ -46,6 +46,13 @@ struct view_cache {
 	 */
 	bool errors_clear;
 	bool answered_present;	/* answered-id is there, not just "" here */
+	/*
+	 * Made by adoption and not looked at since: of its nodes only the
+	 * request is a tool's to write; state and medium are the daemon's,
+	 * and the vbd's params are watched (libxl's record, the stub's vbd)
+	 * from before adoption read them.
+	 */
+	bool fresh;
 	/* Allocated as long as their values: a host has thousands. */
 	char *target, *medium, *vbd_path, *request_id, *answered_id;
 	char *saved_config;
@@ -107,7 +114,14 @@ drive_view_created(struct drive *d, const struct vbd_params *vbd)
 	c->vbd_present = vbd->present;
 	c->vbd_format = vbd->format;
 	c->stale = 0;
+	c->fresh = true;
 	return true;
+}
+
+unsigned
+drive_view_sweep_nodes(const struct drive *d)
+{
+	return d->view->fresh ? (unsigned)VIEW_REQUEST : (unsigned)VIEW_ALL;
 }
 
 void
@@ -345,6 +359,7 @@ drive_view_read(struct drive *d, struct drive_view *v)
 
 	if (c->stale != 0 && !cache_refresh(d, v))
 		return false;
+	d->view->fresh = false;
 	text_copy(req->target, sizeof(req->target), c->target);
 	req->has_target = c->has_target;
 	req->format = c->format_bad ? FORMAT_RAW : c->format;
