@@ -303,7 +303,8 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 		    .errors_clear = to != DRIVE_ERROR, .medium = medium,
 		    .answered_id = tr.answered,
 		    .saved_config = tr.saved_config });
-	return rc;
+	/* A bug's error was written instead: work was not done. */
+	return work != NULL && tr.work == NULL ? XS_TX_NOTHING : rc;
 }
 
 void
