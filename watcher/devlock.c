@@ -5,7 +5,13 @@
  * XEN_LIB_DIR/userdata-l.D.UUID.WHICH, flock it, and hold it only if
  * the file we locked is still the one at that path, since the holder
  * unlinks it before unlocking; then, as libxl does, make sure the
- * domain still exists, for its files may be removed with it.
+ * domain still exists, for its files may be removed with it.  That look
+ * costs a xenstore read, so a lock taken at once skips it unless it
+ * guards a file (the domain-userdata lock): under the device-changes
+ * and qmp-socket locks the daemon only talks to QEMU, which fails for a
+ * dead domain, and writes xenstore in transactions that first check
+ * that the guest's nodes are still there.  A lock waited for, perhaps
+ * while its holder destroyed the domain, is always checked.
  *
  * When the lock is busy a child inherits the descriptor and blocks in
  * flock(LOCK_EX) on it; a flock belongs to the open file, so when the
@@ -41,6 +47,7 @@ struct devlock {
 	struct loop_timer *kick;	/* reports a lock taken at once */
 	int result;
 	bool held;
+	bool check_at_once;	/* look for the domain even if not waited for */
 	devlock_fn *fn;
 	void *ctx;
 };
@@ -86,7 +93,7 @@ devlock_report(void *ctx)
 static void
 devlock_finish(struct devlock *l, int result)
 {
-	if (result == 0 && !devlock_domain_exists(l))
+	if (result == 0 && l->check_at_once && !devlock_domain_exists(l))
 		result = ESRCH;
 	l->result = result;
 	l->held = result == 0;
@@ -141,8 +148,12 @@ devlock_try(struct devlock *l)
 			devlock_finish(l, 0);
 			return;
 		}
-		/* Locked a file its holder had just unlinked: again. */
+		/*
+		 * Locked a file its holder had just unlinked: again, and
+		 * look for the domain then, as after any wait.
+		 */
 		flock(l->fd, LOCK_UN);
+		l->check_at_once = true;
 		devlock_try(l);
 		return;
 	}
@@ -223,6 +234,7 @@ devlock_acquire_lock(int domid, const char *uuid, const char *which,
 	l->child = -1;
 	l->fn = fn;
 	l->ctx = ctx;
+	l->check_at_once = strcmp(which, LIBXL_LOCK_DOMAIN_USERDATA) == 0;
 	devlock_try(l);
 	return l;
 }

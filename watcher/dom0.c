@@ -21,14 +21,15 @@
 struct params_change {
 	const struct drive *d;
 	const char *value;
+	char type[sizeof(((struct drive *)0)->backend_type)];
 };
 
 static int
 params_put(xs_transaction_t t, void *ctx)
 {
-	const struct params_change *pc = ctx;
+	struct params_change *pc = ctx;
 	const struct drive *d = pc->d;
-	char path[XS_PATH_MAX], type[32];
+	char path[XS_PATH_MAX];
 
 	/* libxl checks that its record is there before writing it. */
 	if (path_child(path, d->libxl, "frontend") == -1 ||
@@ -36,43 +37,87 @@ params_put(xs_transaction_t t, void *ctx)
 		errno = ENOENT;
 		return -1;
 	}
-	if (path_child(path, d->backend, "type") == -1 ||
-	    !store_read(t, path, type, sizeof(type)))
-		snprintf(type, sizeof(type), "%s", d->qdisk ? "qdisk" : "phy");
+	if (d->backend_type[0] != '\0')
+		snprintf(pc->type, sizeof(pc->type), "%s", d->backend_type);
+	else if (path_child(path, d->backend, "type") == -1 ||
+	    !store_read(t, path, pc->type, sizeof(pc->type)))
+		snprintf(pc->type, sizeof(pc->type), "%s",
+		    d->qdisk ? "qdisk" : "phy");
 	if (path_child(path, d->backend, "params") == -1 ||
 	    !store_write(t, path, pc->value) ||
 	    path_child(path, d->libxl, "params") == -1 ||
 	    !store_write(t, path, pc->value) ||
 	    path_child(path, d->libxl, "type") == -1 ||
-	    !store_write(t, path, type))
+	    !store_write(t, path, pc->type))
 		return -1;
 	return XS_TX_COMMIT;
 }
 
 /*
- * Writes the vbd's params, in the backend and in libxl's record: the
- * request's medium, or empty (req NULL).
+ * The vbd's params, in the backend and in libxl's record: the request's
+ * medium, or empty (req NULL).
  */
+static void
+params_value(const struct drive *d, const struct request *req, char *value,
+    size_t len)
+{
+	if (req == NULL)
+		value[0] = '\0';
+	else if (d->qdisk)
+		snprintf(value, len, "%s:%s", format_libxl_prefix(req->format),
+		    req->target);
+	else
+		snprintf(value, len, "%s", req->target);
+}
+
+/* The params are written: the view and the type's cache take them. */
+static void
+params_written(struct drive *d, const struct params_change *pc)
+{
+	snprintf(d->backend_type, sizeof(d->backend_type), "%s", pc->type);
+	/* What is there now; a later write by another toolstack is news. */
+	drive_view_params_wrote(d, pc->value, store_commit_seq());
+}
+
+/* Writes the params alone (a failed change empties the vbd). */
 static bool
 params_write(struct drive *d, const struct request *req)
 {
 	char value[TARGET_MAX + 16];
-	struct params_change pc = { d, value };
+	struct params_change pc = { .d = d, .value = value };
 
-	if (req == NULL)
-		value[0] = '\0';
-	else if (d->qdisk)
-		snprintf(value, sizeof(value), "%s:%s",
-		    format_libxl_prefix(req->format), req->target);
-	else
-		snprintf(value, sizeof(value), "%s", req->target);
+	params_value(d, req, value, sizeof(value));
 	if (store_tx(params_put, &pc) != XS_TX_COMMIT) {
 		drive_view_stale(d, VIEW_PARAMS);
 		return false;
 	}
-	/* What is there now; a later write by another toolstack is news. */
-	drive_view_params_wrote(d, value, store_commit_seq());
+	params_written(d, &pc);
 	return true;
+}
+
+/*
+ * Writes the params and moves to state to in one transaction: the
+ * step's work and its record commit together.  A failure fails the step.
+ */
+static void
+params_step_end(struct drive *d, const struct request *req,
+    enum drive_state to)
+{
+	char value[TARGET_MAX + 16];
+	struct params_change pc = { .d = d, .value = value };
+
+	params_value(d, req, value, sizeof(value));
+	switch (drive_transition_with(d, to, params_put, &pc)) {
+	case XS_TX_COMMIT:
+		params_written(d, &pc);
+		return;
+	case XS_TX_NOTHING:
+		return;
+	default:
+		drive_view_stale(d, VIEW_PARAMS);
+		drive_fail_store(d, "cannot write the vbd's params");
+		return;
+	}
 }
 
 /* A failed change left QEMU empty: so is the vbd, as xl leaves it. */
@@ -87,11 +132,7 @@ static void
 dom0_detaching(struct drive *d, const struct drive_view *v)
 {
 	(void)v;
-	if (!params_write(d, NULL)) {
-		drive_fail_store(d, "cannot write the vbd's params");
-		return;
-	}
-	drive_transition(d, DRIVE_ATTACHING, NULL, NULL);
+	params_step_end(d, NULL, DRIVE_ATTACHING);
 }
 
 /* attaching: the vbd names the new medium; an eject ends here. */
@@ -110,11 +151,7 @@ dom0_attaching(struct drive *d, const struct drive_view *v)
 	}
 	if (image_ensure(d, rq) != IMAGE_READY)
 		return;
-	if (!params_write(d, rq)) {
-		drive_fail_store(d, "cannot write the vbd's params");
-		return;
-	}
-	drive_transition(d, DRIVE_CHANGING, NULL, NULL);
+	params_step_end(d, rq, DRIVE_CHANGING);
 }
 
 /*

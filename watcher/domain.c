@@ -2,15 +2,15 @@
 /*
  * Domains and the discovery of their drives.
  *
- * Each known domain has two watches: its cdrom-request directory (the
- * requests) and libxl's list of its vbds (the drives).  Until its QEMU
- * runs, two more: where its QEMU runs (image/device-model-domid) and
- * that QEMU's state, since a drive is adopted once both its vbd and a
- * running device model are there, in whichever order they appear.  A
- * stub domain's QEMU reports its state under the stub domain's home,
- * watched once we know which that is.
- * Every handler re-reads what it needs: the event only says where to
- * look.
+ * Each known domain has two watches: libxl's list of its vbds (the
+ * drives) and its cdrom-request directory (the requests), the latter set
+ * once its drives are adopted: it hears none of adoption's writes, and
+ * its first firing reads them once, a tool's new request with them.
+ * Until its QEMU runs, two more: where its QEMU runs and that QEMU's
+ * state, since a drive is adopted once both its vbd and a running device
+ * model are there, in whichever order they appear (a stub domain's QEMU
+ * reports under the stub domain's home).  Every handler re-reads what it
+ * needs: the event only says where to look.
  *
  * Only dom0-writable nodes are trusted to find a drive: libxl's record
  * under /libxl, the backend directory, the guest's image/ and a stub
@@ -37,8 +37,10 @@ struct domain {
 	struct drive *drives;
 	bool drives_known;	/* discovery has run with a device model up */
 	bool dm_watched;	/* its device model's nodes are watched */
+	bool requests_watched;	/* its cdrom-request directory is */
 	struct loop_timer *scan;	/* a look at the drives is due */
 	struct loop_timer *check;	/* a sweep of its requests is due */
+	char uuid[37];		/* libxl's, once read (vm is written once) */
 	struct domain *next;
 };
 
@@ -128,13 +130,15 @@ domain_watch_kinds(struct domain *dom, const enum watch_kind *kinds,
 	}
 }
 
-/* The requests and the vbds: watched as long as the domain is known. */
+/* The vbds, as long as the domain is known; the requests, once set. */
 static void
 domain_watch(struct domain *dom, bool on)
 {
-	static const enum watch_kind kinds[] = { WATCH_REQUESTS, WATCH_VBDS };
+	static const enum watch_kind kinds[] = { WATCH_VBDS, WATCH_REQUESTS };
 
-	domain_watch_kinds(dom, kinds, 2, on);
+	domain_watch_kinds(dom, kinds, dom->requests_watched && !on ? 2 : 1,
+	    on);
+	dom->requests_watched = dom->requests_watched && on;
 }
 
 /*
@@ -176,6 +180,27 @@ domain_forget(struct domain *dom)
 	}
 	log_info("dom %d: forgotten", dom->domid);
 	free(dom);
+}
+
+bool
+domain_uuid(int domid, char *uuid, size_t len)
+{
+	struct domain *dom = domain_find(domid);
+	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128];
+	const char *p;
+
+	if (dom != NULL && dom->uuid[0] != '\0')
+		return snprintf(uuid, len, "%s", dom->uuid) > 0;
+	if (path_domain(home, domid) == -1 ||
+	    path_child(path, home, "vm") == -1 ||
+	    !store_read(XBT_NULL, path, vm, sizeof(vm)) ||
+	    (p = strrchr(vm, '/')) == NULL || strlen(++p) != 36 ||
+	    strspn(p, "0123456789abcdef-") != 36)
+		return false;
+	if (dom != NULL)
+		snprintf(dom->uuid, sizeof(dom->uuid), "%s", p);
+	snprintf(uuid, len, "%s", p);
+	return true;
 }
 
 /*
@@ -458,9 +483,23 @@ static void
 domain_scan(void *ctx)
 {
 	struct domain *dom = ctx;
+	char path[XS_PATH_MAX], token[16];
+	unsigned adopted;
 
 	dom->scan = NULL;
-	domain_check_requests(dom, domain_find_drives(dom));
+	adopted = domain_find_drives(dom);
+	/* The drives are known: the watch's first firing sweeps them. */
+	if (dom->drives_known && !dom->requests_watched) {
+		snprintf(token, sizeof(token), "%c%d", WATCH_REQUESTS,
+		    dom->domid);
+		if (path_request_dir(path, dom->domid) == 0 &&
+		    store_watch(path, token)) {
+			dom->requests_watched = true;
+			return;
+		}
+		log_warn("dom %d: watching its requests", dom->domid);
+	}
+	domain_check_requests(dom, adopted);
 }
 
 /*

@@ -6,6 +6,9 @@
 #ifndef WATCHER_DOMAIN_H
 #define WATCHER_DOMAIN_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Finds domains not yet known (start, @introduceDomain). */
 void domains_scan(void);
 /* Forgets domains that are gone (@releaseDomain). */
@@ -13,5 +16,10 @@ void domains_reap(void);
 /* Routes a per-domain watch event; false if the token is not ours. */
 int domain_watch_event(const char *path, const char *token);
 void domains_free(void);
+/*
+ * The uuid libxl names the domain's files with, from its vm path, read
+ * once per known domain; false if vm is missing or names no uuid.
+ */
+bool domain_uuid(int domid, char *uuid, size_t len);
 
 #endif

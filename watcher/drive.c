@@ -30,6 +30,7 @@
 
 #include "cdromd.h"
 #include "devlock.h"
+#include "domain.h"
 #include "errcode.h"
 #include "image.h"
 #include "log.h"
@@ -159,6 +160,10 @@ struct transition {
 	const struct drive *d;
 	const char *state, *medium, *error, *error_code, *answered;
 	const char *saved_config;
+	bool errors_known;	/* error, error-code hold these already */
+	/* The step's own writes, committed with its state; NULL: none. */
+	store_tx_fn *work;
+	void *work_ctx;
 	bool gone;
 };
 
@@ -175,10 +180,13 @@ transition_write(xs_transaction_t t, void *ctx)
 		tr->gone = true;
 		return XS_TX_NOTHING;
 	}
-	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state) ||
-	    !store_write_request(t, d->domid, d->vdev, "error", tr->error) ||
-	    !store_write_request(t, d->domid, d->vdev, "error-code",
-	    tr->error_code))
+	if (tr->work != NULL && tr->work(t, tr->work_ctx) != XS_TX_COMMIT)
+		return -1;
+	if (!store_write_request(t, d->domid, d->vdev, "state", tr->state))
+		return -1;
+	if (!tr->errors_known && (!store_write_request(t, d->domid, d->vdev,
+	    "error", tr->error) || !store_write_request(t, d->domid, d->vdev,
+	    "error-code", tr->error_code)))
 		return -1;
 	/* The answer names the request it answers (protocol 1.1). */
 	if (tr->answered != NULL && !store_write_request(t, d->domid, d->vdev,
@@ -193,6 +201,23 @@ transition_write(xs_transaction_t t, void *ctx)
 	return XS_TX_COMMIT;
 }
 
+/*
+ * Leaves out of tr what the daemon's own last transition already left
+ * in xenstore: those nodes are the daemon's alone (the contract), and a
+ * state that has not changed is not written again.
+ */
+static void
+transition_trim(const struct drive *d, struct transition *tr)
+{
+	tr->errors_known = tr->error[0] == '\0' && tr->error_code[0] == '\0' &&
+	    drive_view_errors_clear(d);
+	if (tr->answered != NULL && drive_view_answered_is(d, tr->answered))
+		tr->answered = NULL;
+	if (tr->saved_config != NULL &&
+	    drive_view_saved_is(d, tr->saved_config))
+		tr->saved_config = NULL;
+}
+
 /* A change that ends done updates libxl's saved configuration first. */
 static bool
 change_in_progress(enum drive_state state)
@@ -204,21 +229,28 @@ change_in_progress(enum drive_state state)
 /*
  * Ends the step in progress and moves the drive to state to, writing
  * state, error, (unless NULL) medium and saved-config in one
- * transaction.  An edge the table does not allow is a bug: it is
- * logged as one and the drive ends in error instead.
+ * transaction, with work's writes (unless NULL) before them.  An edge
+ * the table does not allow is a bug: it is logged as one and the drive
+ * ends in error instead.  Returns store_tx()'s result; when work's
+ * transaction fails the drive stays in the step it was in, for its
+ * caller to fail.
  */
-static void
+static int
 transition(struct drive *d, enum drive_state to, const char *medium,
-    const char *error, const char *saved_config)
+    const char *error, const char *saved_config, store_tx_fn *work,
+    void *work_ctx)
 {
-	struct transition tr = { .d = d, .saved_config = saved_config };
+	struct transition tr = { .d = d, .saved_config = saved_config,
+	    .work = work, .work_ctx = work_ctx };
+	enum drive_state from = d->state;
 	char bug[128];
+	int rc, err;
 
 	step_end(d);
 	if (to == DRIVE_DONE && saved_config == NULL &&
 	    change_in_progress(d->state)) {
 		saved_config_start(d, medium);
-		return;
+		return XS_TX_COMMIT;
 	}
 	if (!drive_transition_allowed(d->state, to)) {
 		snprintf(bug, sizeof(bug), "internal error: %s -> %s is not "
@@ -228,6 +260,7 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 		to = DRIVE_ERROR;
 		medium = NULL;
 		error = bug;
+		tr.work = NULL;
 	}
 	/* A retry asked for is used up by any move: see drive_update. */
 	d->retry = false;
@@ -253,29 +286,46 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 	d->fail_code = 0;
 	if (to == DRIVE_DONE || to == DRIVE_ERROR)
 		tr.answered = goal_id(d->goal);
-	if (store_tx(transition_write, &tr) == -1) {
+	transition_trim(d, &tr);
+	if ((rc = store_tx(transition_write, &tr)) == -1) {
+		err = errno;
 		log_warn("dom %d %s: writing state %s", d->domid, d->vdev,
 		    tr.state);
 		drive_view_stale(d, VIEW_STATE | VIEW_MEDIUM);
+		if (tr.work != NULL)
+			d->state = from;
+		errno = err;
 	} else if (tr.gone)
 		log_debug("dom %d %s: gone; %s not written", d->domid, d->vdev,
 		    tr.state);
 	else
-		drive_view_wrote(d, to, medium, tr.answered);
+		drive_view_wrote(d, &(struct view_written){ .state = to,
+		    .errors_clear = to != DRIVE_ERROR, .medium = medium,
+		    .answered_id = tr.answered,
+		    .saved_config = tr.saved_config });
+	/* A bug's error was written instead: work was not done. */
+	return work != NULL && tr.work == NULL ? XS_TX_NOTHING : rc;
 }
 
 void
 drive_transition(struct drive *d, enum drive_state to, const char *medium,
     const char *error)
 {
-	transition(d, to, medium, error, NULL);
+	transition(d, to, medium, error, NULL, NULL, NULL);
+}
+
+int
+drive_transition_with(struct drive *d, enum drive_state to,
+    store_tx_fn *work, void *ctx)
+{
+	return transition(d, to, NULL, NULL, NULL, work, ctx);
 }
 
 void
 drive_transition_saved(struct drive *d, const char *medium,
     const char *saved_config)
 {
-	transition(d, DRIVE_DONE, medium, NULL, saved_config);
+	transition(d, DRIVE_DONE, medium, NULL, saved_config, NULL, NULL);
 }
 
 /* --- the steps every drive takes ------------------------------------- */
@@ -344,22 +394,6 @@ lock_taken(void *ctx, int err)
 	}
 	d->locked = true;
 	drive_continue(d);
-}
-
-bool
-domain_uuid(int domid, char *uuid, size_t len)
-{
-	char home[XS_PATH_MAX], path[XS_PATH_MAX], vm[128];
-	const char *p;
-
-	if (path_domain(home, domid) == -1 ||
-	    path_child(path, home, "vm") == -1 ||
-	    !store_read(XBT_NULL, path, vm, sizeof(vm)) ||
-	    (p = strrchr(vm, '/')) == NULL || strlen(p + 1) != 36 ||
-	    strspn(p + 1, "0123456789abcdef-") != 36)
-		return false;
-	snprintf(uuid, len, "%s", p + 1);
-	return true;
 }
 
 /* Takes libxl's device lock before a change's first step runs. */

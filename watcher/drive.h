@@ -61,6 +61,11 @@ struct drive {
 	char frontend[DRIVE_PATH_MAX];
 	char libxl[DRIVE_PATH_MAX];	/* libxl's record of that vbd */
 	bool qdisk;			/* params carry a "format:" prefix */
+	/*
+	 * The backend's type as first read, which libxl's record repeats
+	 * (dom0.c); "" until then.  libxl writes it once, with the vbd.
+	 */
+	char backend_type[16];
 
 	enum drive_state state;		/* as last read or written */
 	bool retry;			/* target or format rewritten: retry */
@@ -137,7 +142,10 @@ void drive_request_event(struct drive *d, const char *leaf);
 
 /* The vbd's params may have changed (libxl's record was written). */
 void drive_params_event(struct drive *d);
-/* Reads every node again, then drive_update(): the domain's sweep. */
+/*
+ * Reads every node again (a drive adopted just now: its request), then
+ * drive_update(): the domain's sweep.
+ */
 void drive_recheck(struct drive *d);
 
 /* Something changed in the stub domain's vbd: a waiting step looks. */

@@ -74,7 +74,7 @@ drive_params_event(struct drive *d)
 void
 drive_recheck(struct drive *d)
 {
-	drive_view_stale(d, VIEW_ALL);
+	drive_view_stale(d, drive_view_sweep_nodes(d));
 	drive_update(d, false);
 }
 

@@ -75,7 +75,10 @@ drive_follow(struct drive *d)
 	} else if (!f.gone) {
 		/* Written by us: the view needs no read (target's event marks it). */
 		d->state = DRIVE_DONE;
-		drive_view_wrote(d, DRIVE_DONE, v.vbd.path, NULL);
+		/* error is "" again; error-code is as it was. */
+		drive_view_wrote(d, &(struct view_written){ .state = DRIVE_DONE,
+		    .errors_clear = drive_view_errors_clear(d),
+		    .medium = v.vbd.path });
 	}
 	return true;
 }

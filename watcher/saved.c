@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cdromd.h"
+#include "domain.h"
 #include "log.h"
 #include "loop.h"
 #include "step.h"

@@ -16,6 +16,7 @@
 #include "errcode.h"
 #include "plan.h"
 #include "qmp.h"
+#include "store.h"
 
 /* What one look at xenstore found for a drive, read afresh per step. */
 struct drive_view {
@@ -75,11 +76,21 @@ extern const struct drive_ops stub_drive_ops;
 /* drive.c: the machine. */
 void drive_transition(struct drive *d, enum drive_state to,
     const char *medium, const char *error);
+/*
+ * drive_transition() with the step's own writes in the same
+ * transaction, before the state's: the step's work and the record of it
+ * commit together or not at all, and cost one transaction (to is a
+ * step, not done or error, which end otherwise).  work runs
+ * as a store_tx() body, once the guest's nodes are known to be there.
+ * Returns XS_TX_COMMIT, XS_TX_NOTHING (the guest is being torn down:
+ * nothing written) or -1 (errno set): the transaction failed, the drive
+ * is still in its step, and the caller fails it.
+ */
+int drive_transition_with(struct drive *d, enum drive_state to,
+    store_tx_fn *work, void *ctx);
 /* The done of a change, once saved.c has seen to libxl's saved config. */
 void drive_transition_saved(struct drive *d, const char *medium,
     const char *saved_config);
-/* The uuid libxl names the domain's files with, from its vm path. */
-bool domain_uuid(int domid, char *uuid, size_t len);
 void drive_fail(struct drive *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /*
@@ -169,6 +180,13 @@ bool drive_view_read(struct drive *d, struct drive_view *v);
  */
 bool drive_view_created(struct drive *d, const struct vbd_params *vbd);
 /*
+ * What a sweep of the domain's requests must read of the drive: all of
+ * it, but only the request of a drive adoption made and nobody has
+ * looked at since (the sweep that the request watch's first firing
+ * brings, right after adoption).
+ */
+unsigned drive_view_sweep_nodes(const struct drive *d);
+/*
  * The daemon's transaction (commit seq) wrote params into the vbd: the
  * view takes them as a read would, and the events that commit's writes
  * fire (drive_params_event_is_echo()) need no read.
@@ -180,9 +198,25 @@ bool drive_params_event_is_echo(const struct drive *d);
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */
 unsigned view_node_of_leaf(const char *leaf);
-/* The daemon wrote state (and medium, answered-id, unless NULL) itself. */
-void drive_view_wrote(struct drive *d, enum drive_state state,
-    const char *medium, const char *answered_id);
+/*
+ * The daemon's transition wrote state, error and error-code (both ""
+ * when errors_clear), and medium, answered-id and saved-config unless
+ * NULL.
+ */
+struct view_written {
+	enum drive_state state;
+	bool errors_clear;
+	const char *medium, *answered_id, *saved_config;
+};
+void drive_view_wrote(struct drive *d, const struct view_written *w);
+/*
+ * What the daemon's last transition left in error and error-code ("",
+ * both), answered-id and saved-config, as far as the view knows: a
+ * transition need not write them again.
+ */
+bool drive_view_errors_clear(const struct drive *d);
+bool drive_view_answered_is(const struct drive *d, const char *answered_id);
+bool drive_view_saved_is(const struct drive *d, const char *saved_config);
 /* The vbd's params as the kind reads them, from xenstore. */
 bool vbd_params_read(const struct drive *d, struct vbd_params *vbd);
 

@@ -15,6 +15,7 @@
 
 #include "cdromd.h"
 #include "devlock.h"
+#include "domain.h"
 #include "log.h"
 #include "qmp_client.h"
 #include "errcode.h"

@@ -37,8 +37,25 @@ struct view_cache {
 	enum image_format format, vbd_format;
 	enum drive_state state;
 	bool request_id_bad;
+	/*
+	 * error and error-code hold "", as our last transition wrote them;
+	 * saved-config holds saved_config (NULL: unknown).  The contract
+	 * makes them the daemon's alone, so only a fresh start (or a
+	 * failed write) forgets them, and a state that has not changed is
+	 * not written again.
+	 */
+	bool errors_clear;
+	bool answered_present;	/* answered-id is there, not just "" here */
+	/*
+	 * Made by adoption and not looked at since: of its nodes only the
+	 * request is a tool's to write; state and medium are the daemon's,
+	 * and the vbd's params are watched (libxl's record, the stub's vbd)
+	 * from before adoption read them.
+	 */
+	bool fresh;
 	/* Allocated as long as their values: a host has thousands. */
 	char *target, *medium, *vbd_path, *request_id, *answered_id;
+	char *saved_config;
 };
 
 /* Sets *slot to a copy of value; false without memory. */
@@ -75,6 +92,7 @@ drive_view_free(struct drive *d)
 	free(d->view->vbd_path);
 	free(d->view->request_id);
 	free(d->view->answered_id);
+	free(d->view->saved_config);
 	free(d->view);
 	d->view = NULL;
 }
@@ -96,7 +114,14 @@ drive_view_created(struct drive *d, const struct vbd_params *vbd)
 	c->vbd_present = vbd->present;
 	c->vbd_format = vbd->format;
 	c->stale = 0;
+	c->fresh = true;
 	return true;
+}
+
+unsigned
+drive_view_sweep_nodes(const struct drive *d)
+{
+	return d->view->fresh ? (unsigned)VIEW_REQUEST : (unsigned)VIEW_ALL;
 }
 
 void
@@ -131,6 +156,36 @@ void
 drive_view_stale(struct drive *d, unsigned nodes)
 {
 	d->view->stale |= nodes;
+	/* Unknown state: what else the daemon wrote is unknown too. */
+	if (nodes & VIEW_STATE) {
+		d->view->errors_clear = false;
+		free(d->view->saved_config);
+		d->view->saved_config = NULL;
+	}
+}
+
+bool
+drive_view_errors_clear(const struct drive *d)
+{
+	return d->view->errors_clear && !(d->view->stale & VIEW_STATE);
+}
+
+bool
+drive_view_answered_is(const struct drive *d, const char *answered_id)
+{
+	const struct view_cache *c = d->view;
+
+	return !(c->stale & VIEW_MEDIUM) && c->answered_present &&
+	    c->answered_id != NULL && strcmp(c->answered_id, answered_id) == 0;
+}
+
+bool
+drive_view_saved_is(const struct drive *d, const char *saved_config)
+{
+	const struct view_cache *c = d->view;
+
+	return !(c->stale & VIEW_STATE) && c->saved_config != NULL &&
+	    strcmp(c->saved_config, saved_config) == 0;
 }
 
 /*
@@ -154,16 +209,21 @@ view_node_of_leaf(const char *leaf)
 }
 
 void
-drive_view_wrote(struct drive *d, enum drive_state state, const char *medium,
-    const char *answered_id)
+drive_view_wrote(struct drive *d, const struct view_written *w)
 {
 	struct view_cache *c = d->view;
 
 	c->has_state = true;
-	c->state = state;
-	if ((medium != NULL && !cache_set(&c->medium, medium)) ||
-	    (answered_id != NULL && !cache_set(&c->answered_id, answered_id)))
-		c->stale |= VIEW_STATE | VIEW_MEDIUM;
+	c->state = w->state;
+	c->errors_clear = w->errors_clear;
+	if (w->answered_id != NULL)
+		c->answered_present = true;
+	if ((w->medium != NULL && !cache_set(&c->medium, w->medium)) ||
+	    (w->answered_id != NULL &&
+	    !cache_set(&c->answered_id, w->answered_id)) ||
+	    (w->saved_config != NULL &&
+	    !cache_set(&c->saved_config, w->saved_config)))
+		drive_view_stale(d, VIEW_STATE | VIEW_MEDIUM);
 }
 
 /*
@@ -265,8 +325,9 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		    drive_state_parse(buf, &c->state) == 0;
 	if (c->stale & VIEW_MEDIUM) {
 		read_leaf(d, "medium", v->prog.medium, sizeof(v->prog.medium));
-		if (read_leaf(d, "answered-id", v->prog.answered_id,
-		    sizeof(v->prog.answered_id)) != 1)
+		c->answered_present = read_leaf(d, "answered-id",
+		    v->prog.answered_id, sizeof(v->prog.answered_id)) == 1;
+		if (!c->answered_present)
 			v->prog.answered_id[0] = '\0';
 		if (!cache_set(&c->medium, v->prog.medium) ||
 		    !cache_set(&c->answered_id, v->prog.answered_id))
@@ -298,6 +359,7 @@ drive_view_read(struct drive *d, struct drive_view *v)
 
 	if (c->stale != 0 && !cache_refresh(d, v))
 		return false;
+	d->view->fresh = false;
 	text_copy(req->target, sizeof(req->target), c->target);
 	req->has_target = c->has_target;
 	req->format = c->format_bad ? FORMAT_RAW : c->format;
