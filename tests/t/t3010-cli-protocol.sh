@@ -75,6 +75,19 @@ as_daemon_11() {
 	    "$D/features" "request-id error-code"
 }
 
+# insert_vs_11 ISO: a live pid posing as a 1.1 daemon, then xen-cdrom
+# insert ISO in the background; returns once its request is written,
+# with $live the pid, $old the request-id before and $id the client's.
+# shellcheck disable=SC2034 # id is read by the tests' bodies
+insert_vs_11() {
+	live=$(a_pid) &&
+	as_daemon_11 "$live" &&
+	old=$(xenstore-read "$R/request-id") &&
+	bg_cli insert 3 hdc "$1" --timeout 30 &&
+	wait_for "[ \"\$(xenstore-read $R/request-id)\" != \"$old\" ]" &&
+	id=$(xenstore-read "$R/request-id")
+}
+
 test_expect_success 'setup: a guest with a CD drive, and the daemon' '
 	hvm_guest_create 3 hdc "$A" &&
 	cdromd_start &&
@@ -168,18 +181,13 @@ test_expect_success 'the daemon started again carries the request out' '
 
 test_expect_success 'a 1.1 daemon: only answered-id equal to ours is the answer' '
 	cdromd_stop &&
-	live=$(a_pid) &&
-	as_daemon_11 "$live" &&
-	old=$(xenstore-read "$R/request-id") &&
-	bg_cli insert 3 hdc "$B" --timeout 30 &&
-	wait_for "[ \"\$(xenstore-read $R/request-id)\" != \"$old\" ]" &&
-	ours=$(xenstore-read "$R/request-id") &&
+	insert_vs_11 "$B" &&
 	xenstore-write "$R/state" error "$R/error" "stale" \
 	    "$R/error-code" qemu "$R/answered-id" "$old" &&
 	sleep 1 &&
 	expect_eq "" "$(cat rc 2>/dev/null)" "exit status after a stale answer" &&
 	xenstore-write "$R/state" error "$R/error" "$B: No such file or directory" \
-	    "$R/error-code" not-found "$R/answered-id" "$ours" &&
+	    "$R/error-code" not-found "$R/answered-id" "$id" &&
 	wait_for "[ -s rc ]" &&
 	kill "$live" &&
 	expect_eq 1 "$(cat rc)" "exit status" &&
@@ -189,13 +197,8 @@ test_expect_success 'a 1.1 daemon: only answered-id equal to ours is the answer'
 '
 
 test_expect_success "a 1.1 daemon answering done: exit 0, in at most 10 requests ($COMMAND_MAX in all)" '
-	live=$(a_pid) &&
-	as_daemon_11 "$live" &&
 	l0=$(wc -l <"$TRACE") &&
-	bg_cli insert 3 hdc "$A" --timeout 30 &&
-	wait_for "[ \"\$(xenstore-read $R/target)\" = \"$A\" ]" &&
-	wait_for "[ \"\$(xenstore-read $R/request-id)\" != \"$ours\" ]" &&
-	id=$(xenstore-read "$R/request-id") &&
+	insert_vs_11 "$A" &&
 	for s in ejecting detaching attaching changing; do
 		xenstore-write "$R/state" "$s" "$R/error" "" || exit 1
 	done &&
@@ -216,12 +219,7 @@ echo "# xenstore requests of the wait for a 1.1 answer:" \
     "$(cat "$HOSTDIR/n.answer" 2>/dev/null)"
 
 test_expect_success 'a 1.1 daemon: a target written by another after ours is a replaced request, even answered with our id' '
-	live=$(a_pid) &&
-	as_daemon_11 "$live" &&
-	old=$(xenstore-read "$R/request-id") &&
-	bg_cli insert 3 hdc "$B" --timeout 30 &&
-	wait_for "[ \"\$(xenstore-read $R/request-id)\" != \"$old\" ]" &&
-	id=$(xenstore-read "$R/request-id") &&
+	insert_vs_11 "$B" &&
 	xenstore-write "$R/target" "$A" &&
 	xenstore-write "$R/state" done "$R/medium" "$A" "$R/error" "" \
 	    "$R/error-code" "" "$R/answered-id" "$id" &&
