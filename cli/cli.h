@@ -100,6 +100,7 @@ extern struct xs_handle *cli_xs;
 int store_open(void);
 void store_close(void);
 int store_read(xs_transaction_t t, const char *path, char *buf, size_t len);
+int node_there(xs_transaction_t t, const char *path);
 int store_failed(const char *what);
 int nodes_read(xs_transaction_t t, const struct drive_ref *d,
     struct drive_nodes *n);
@@ -110,6 +111,7 @@ void ref_name(struct drive_ref *d);
 int drive_resolve(const char *domain, const char *vdev, struct drive_ref *d);
 int drive_lookup(const char *domain, const char *vdev, struct drive_ref *d);
 int drive_missing(const struct drive_ref *d);
+int drive_there(xs_transaction_t t, const struct drive_ref *d);
 int leaf_read(xs_transaction_t t, const struct drive_ref *d,
     const char *leaf, char *buf, size_t len);
 int request_write(const struct drive_ref *d, const char *target,

@@ -59,6 +59,30 @@ store_read(xs_transaction_t t, const char *path, char *buf, size_t len)
 	return errno == ENOENT ? 0 : -1;
 }
 
+/*
+ * Is path there?  1, 0, or -1 (errno set) as store_read(); a value too
+ * long to read is there all the same.
+ */
+int
+node_there(xs_transaction_t t, const char *path)
+{
+	char dummy[8];
+	int rc = store_read(t, path, dummy, sizeof(dummy));
+
+	return rc == -1 && errno == E2BIG ? 1 : rc;
+}
+
+/* Is the drive's request directory there (in t)?  As node_there(). */
+int
+drive_there(xs_transaction_t t, const struct drive_ref *d)
+{
+	char path[XS_PATH_MAX];
+
+	if (path_request(path, d->domid, d->vdev) == -1)
+		return 0;
+	return node_there(t, path);
+}
+
 /* Says what failed, with errno; returns the exit code for it. */
 int
 store_failed(const char *what)
@@ -85,13 +109,10 @@ int
 nodes_read(xs_transaction_t t, const struct drive_ref *d,
     struct drive_nodes *n)
 {
-	char path[XS_PATH_MAX], dummy[8];
 	int rc;
 
-	if (path_request(path, d->domid, d->vdev) == -1)
-		return 0;
-	if ((rc = store_read(t, path, dummy, sizeof(dummy))) != 1)
-		return rc == -1 && errno == E2BIG ? 1 : rc;
+	if ((rc = drive_there(t, d)) != 1)
+		return rc;
 	if (leaf_read(t, d, "state", n->state, sizeof(n->state)) == -1 ||
 	    leaf_read(t, d, "format", n->format, sizeof(n->format)) == -1 ||
 	    leaf_read(t, d, "target", n->target, sizeof(n->target)) == -1 ||
@@ -223,7 +244,7 @@ domain_lookup(const char *arg, struct drive_ref *d)
 static int
 domain_exists(const struct drive_ref *d)
 {
-	char path[XS_PATH_MAX], dummy[8];
+	char path[XS_PATH_MAX];
 	int rc;
 
 	/* Found by its name: it was there a moment ago. */
@@ -231,8 +252,7 @@ domain_exists(const struct drive_ref *d)
 		return EXIT_DONE;
 	if (path_domain(path, d->domid) == -1)
 		return EXIT_NOTFOUND;
-	rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
-	if (rc == -1 && errno != E2BIG)
+	if ((rc = node_there(XBT_NULL, path)) == -1)
 		return store_failed(path);
 	if (rc == 0) {
 		warnx_("no domain with id %d", d->domid);
@@ -360,19 +380,16 @@ domain_drives(int domid, char *buf, size_t len)
 int
 drive_resolve(const char *domain, const char *vdev, struct drive_ref *d)
 {
-	char path[XS_PATH_MAX], dummy[8];
+	char path[XS_PATH_MAX];
 	int rc;
 
 	if ((rc = drive_lookup(domain, vdev, d)) != EXIT_DONE)
 		return rc;
 	if (path_request(path, d->domid, vdev) == -1)
 		return EXIT_NOTFOUND;
-	rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
-	if (rc == -1 && errno != E2BIG)
+	if ((rc = node_there(XBT_NULL, path)) == -1)
 		return store_failed(path);
-	if (rc == 1 || rc == -1)
-		return EXIT_DONE;
-	return drive_missing(d);
+	return rc == 1 ? EXIT_DONE : drive_missing(d);
 }
 
 /* drive_resolve() without the checks that need xenstore for an id. */
@@ -508,22 +525,6 @@ struct request {
 	bool full;
 	bool gone;
 };
-
-/*
- * Is the drive's directory there (in t)?  Returns 1, 0 or -1 as
- * nodes_read().
- */
-static int
-drive_there(xs_transaction_t t, const struct drive_ref *d)
-{
-	char path[XS_PATH_MAX], dummy[8];
-	int rc;
-
-	if (path_request(path, d->domid, d->vdev) == -1)
-		return 0;
-	rc = store_read(t, path, dummy, sizeof(dummy));
-	return rc == -1 && errno == E2BIG ? 1 : rc;
-}
 
 static int
 request_body(struct xs_handle *h, xs_transaction_t t, void *ctx)

@@ -348,13 +348,9 @@ drain(struct wait *w)
 static enum verdict
 check_gone(struct wait *w)
 {
-	char path[XS_PATH_MAX], dummy[8];
-	int rc;
+	int rc = drive_there(XBT_NULL, w->d);
 
-	if (path_request(path, w->d->domid, w->d->vdev) == -1)
-		return V_GONE;
-	rc = store_read(XBT_NULL, path, dummy, sizeof(dummy));
-	if (rc == -1 && errno != E2BIG)
+	if (rc == -1)
 		return V_FAILED;
 	return rc == 0 ? V_GONE : V_WAIT;
 }
