@@ -56,6 +56,12 @@ request_attached(const struct request *req, const struct vbd_params *vbd)
 int
 request_key(char *buf, size_t len, const struct request *req)
 {
-	return snprintf(buf, len, "%s:%s", format_name(req->format),
-	    req->target);
+	return medium_key(buf, len, req->format, req->target);
+}
+
+int
+medium_key(char *buf, size_t len, enum image_format format,
+    const char *target)
+{
+	return snprintf(buf, len, "%s:%s", format_name(format), target);
 }

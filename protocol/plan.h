@@ -88,6 +88,9 @@ bool request_attached(const struct request *req, const struct vbd_params *vbd);
  * Returns what snprintf returns.
  */
 int request_key(char *buf, size_t len, const struct request *req);
+/* The same key of a medium given by its parts. */
+int medium_key(char *buf, size_t len, enum image_format format,
+    const char *target);
 /* Room for any request_key(). */
 #define REQUEST_KEY_MAX (TARGET_MAX + 16)
 

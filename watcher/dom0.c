@@ -199,7 +199,9 @@ dom0_remove_fd(struct drive *d, int fdset, const char *refusal)
 /*
  * changing: hand QEMU the image through an fdset and insert it, then
  * confirm with query-block.  A drive found already holding it (a
- * daemon stopped after the change) is only confirmed.
+ * daemon stopped after the change) is only confirmed.  Once the step
+ * has begun it serves the image it opened, whatever the request says
+ * meanwhile: a newer one is planned again at the end.
  */
 static void
 dom0_changing(struct drive *d, const struct drive_view *v,
@@ -210,6 +212,9 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 	struct qmp_block blk;
 	unsigned id = qmp_next_id();
 
+	if (d->cmd != CMD_NONE)
+		medium_key(opaque, sizeof(opaque),
+		    (enum image_format)d->image_format, d->image_target);
 	switch (d->cmd) {
 	case CMD_NONE:
 		/* A newer request arrived after attaching: attach that one. */
@@ -233,17 +238,15 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			return;
 		}
 		d->force_tray = tray_force(d, &blk);
-		request_key(opaque, sizeof(opaque), rq);
 		step_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line,
 		    sizeof(line), id, opaque), id, d->image_fd);
 		return;
 	case CMD_QUERY_FDSETS:
 		if (fail_if_refused(d, reply, "query-fdsets"))
 			return;
-		request_key(opaque, sizeof(opaque), rq);
 		if (d->new_fdset >= 0 &&
 		    qmp_fdsets_find(reply->ret, opaque) == d->new_fdset) {
-			drive_transition(d, DRIVE_DONE, rq->target, NULL);
+			step_changed(d, v, d->image_target);
 			return;
 		}
 		/* Something else is in the drive: start over from the top. */
@@ -257,8 +260,8 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			drive_fail(d, "malformed add-fd reply");
 			return;
 		}
-		step_change_medium(d, image_driver(d->image_fd, rq->format),
-		    d->force_tray);
+		step_change_medium(d, image_driver(d->image_fd,
+		    (enum image_format)d->image_format), d->force_tray);
 		return;
 	case CMD_CHANGE_MEDIUM:
 		/*
@@ -269,7 +272,7 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			dom0_remove_fd(d, d->new_fdset, err);
 			return;
 		}
-		step_change_medium_reply(d, v, reply);
+		step_change_medium_reply(d, v, d->image_target, reply);
 		return;
 	case CMD_CONFIRM:
 		if (!step_change_medium_confirmed(d, reply))
@@ -283,7 +286,7 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			dom0_remove_fd(d, d->old_fdset, NULL);
 			return;
 		}
-		drive_transition(d, DRIVE_DONE, rq->target, NULL);
+		step_changed(d, v, d->image_target);
 		return;
 	case CMD_REMOVE_FD:
 		/* Gone already is as good as removed. */
@@ -296,7 +299,7 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			return;
 		}
 		d->old_fdset = -1;
-		drive_transition(d, DRIVE_DONE, rq->target, NULL);
+		step_changed(d, v, d->image_target);
 		return;
 	case CMD_EJECT:
 		drive_fail(d, "unexpected QMP reply");

@@ -90,7 +90,9 @@ step_end(struct drive *d)
 	d->timer = NULL;
 	opener_cancel(d->opener);
 	d->opener = NULL;
-	step_qmp_close(d);
+	if (step_qmp_in_flight(d))
+		step_qmp_close(d);
+	d->cmd = CMD_NONE;
 	if (d->ops->step_end != NULL)
 		d->ops->step_end(d);
 	d->busy = false;
@@ -109,6 +111,7 @@ drive_stop(struct drive *d)
 {
 	saved_config_cancel(d);
 	step_end(d);
+	step_qmp_close(d);
 	lock_release(d);
 }
 
@@ -247,6 +250,9 @@ transition(struct drive *d, enum drive_state to, const char *medium,
 	int rc, err;
 
 	step_end(d);
+	/* QEMU is done with: libxl may talk to it during the saving. */
+	if (to == DRIVE_DONE || to == DRIVE_ERROR)
+		step_qmp_close(d);
 	if (to == DRIVE_DONE && saved_config == NULL &&
 	    change_in_progress(d->state)) {
 		saved_config_start(d, medium);

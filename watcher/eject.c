@@ -3,7 +3,9 @@
  * ejecting: every change's first step, the same wherever QEMU runs.
  * It asks QEMU what is in the drive, ejects it, and frees the fdsets
  * that held it: the one QEMU read it from, and every fdset the drive's
- * kind made for it.
+ * kind made for it.  Only a kind that makes fdsets of its own (a stub
+ * domain's) needs query-fdsets to find them; in dom0 the one fdset is
+ * named by query-block, and removed at once.
  */
 #include "cdromd.h"
 #include "log.h"
@@ -26,6 +28,36 @@ stale_fdset(void *ctx, int fdset_id, const char *opaque)
 	if (d->n_stale_fdsets < DRIVE_STALE_FDSETS)
 		d->stale_fdsets[d->n_stale_fdsets++] = fdset_id;
 	return 0;
+}
+
+/* remove-fd of the next fdset to free; when none is left, detaching. */
+static void
+fdsets_free_next(struct drive *d)
+{
+	char line[QMP_CMD_MAX];
+	unsigned id;
+
+	if (d->n_stale_fdsets == 0) {
+		drive_transition(d, DRIVE_DETACHING, "", NULL);
+		return;
+	}
+	d->n_stale_fdsets--;
+	id = qmp_next_id();
+	step_qmp(d, CMD_REMOVE_FD, line, qmp_cmd_remove_fd(line, sizeof(line),
+	    id, d->stale_fdsets[d->n_stale_fdsets]), id, -1);
+}
+
+/* The drive is empty: find the fdsets that held its medium. */
+static void
+fdsets_find(struct drive *d)
+{
+	if (d->ops->fdset_is_drives != NULL) {
+		step_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
+		return;
+	}
+	if (d->old_fdset >= 0)
+		d->stale_fdsets[d->n_stale_fdsets++] = d->old_fdset;
+	fdsets_free_next(d);
 }
 
 void
@@ -70,12 +102,11 @@ step_ejecting(struct drive *d, const struct drive_view *v,
 			    id, -1);
 			return;
 		}
-		step_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
+		fdsets_find(d);
 		return;
 	case CMD_EJECT:
-		if (fail_if_tray_refused(d, reply, "to eject"))
-			return;
-		step_qmp_query(d, CMD_QUERY_FDSETS, "query-fdsets");
+		if (!fail_if_tray_refused(d, reply, "to eject"))
+			fdsets_find(d);
 		return;
 	case CMD_QUERY_FDSETS:
 		if (fail_if_refused(d, reply, "query-fdsets"))
@@ -84,24 +115,19 @@ step_ejecting(struct drive *d, const struct drive_view *v,
 			drive_fail(d, "malformed query-fdsets reply");
 			return;
 		}
-		break;
+		fdsets_free_next(d);
+		return;
 	case CMD_REMOVE_FD:
 		/* Already gone is as good as removed. */
 		if (reply->kind == QMP_MSG_ERROR)
 			log_debug("dom %d %s: remove-fd: %s", d->domid, d->vdev,
 			    reply->error_desc);
-		break;
+		fdsets_free_next(d);
+		return;
 	case CMD_ADD_FD:
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:
 		drive_fail(d, "unexpected QMP reply");
 		return;
 	}
-	if (d->n_stale_fdsets > 0) {
-		d->n_stale_fdsets--;
-		step_qmp(d, CMD_REMOVE_FD, line, qmp_cmd_remove_fd(line,
-		    sizeof(line), id, d->stale_fdsets[d->n_stale_fdsets]), id, -1);
-		return;
-	}
-	drive_transition(d, DRIVE_DETACHING, "", NULL);
 }

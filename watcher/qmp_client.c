@@ -155,6 +155,12 @@ fail:
 	return NULL;
 }
 
+bool
+qmp_in_flight(const struct qmp_conn *c)
+{
+	return c != NULL && c->awaiting;
+}
+
 void
 qmp_close(struct qmp_conn *c)
 {

@@ -3,10 +3,13 @@
  * A non-blocking QMP client for one operation at a time: connect, read
  * the greeting, negotiate capabilities, then send commands one by one
  * and hand back each reply.  QEMU serves one client per socket, so a
- * connection lives only as long as the step that needs it.
+ * connection lives only as long as the change that needs it, as
+ * libxl's does, and only under libxl's qmp-socket-lock (step_qmp.c).
  */
 #ifndef WATCHER_QMP_CLIENT_H
 #define WATCHER_QMP_CLIENT_H
+
+#include <stdbool.h>
 
 #include "qmp.h"
 
@@ -31,6 +34,13 @@ struct qmp_conn *qmp_open(const char *path, qmp_reply_fn *fn, void *ctx);
  */
 int qmp_send(struct qmp_conn *c, const char *line, int len, unsigned id,
     int fd);
+
+/*
+ * Is a command sent, or waiting to be, whose reply has not come?  Also
+ * true inside the callback that reports the connection's failure while
+ * one was.
+ */
+bool qmp_in_flight(const struct qmp_conn *c);
 
 /* Closes and frees; safe from inside the reply callback. */
 void qmp_close(struct qmp_conn *c);

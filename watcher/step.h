@@ -124,7 +124,12 @@ void drive_reply(struct drive *d, const struct qmp_msg *reply,
  * (drive.c).
  */
 void goal_key(char *buf, size_t len, const struct request *req);
-/* Ends the step in progress: its timer, QMP connection, the kind's part. */
+/*
+ * Ends the step in progress: its timer, the kind's part, and the QMP
+ * session only if a command of the step's is still due (its reply must
+ * not reach the next step); an idle session is the change's, ended
+ * with it.
+ */
 void step_end(struct drive *d);
 /* Sets *slot to a copy of value (NULL: none); slot holds exactly value. */
 void text_set(char **slot, const char *value);
@@ -221,17 +226,20 @@ bool drive_view_saved_is(const struct drive *d, const char *saved_config);
 bool vbd_params_read(const struct drive *d, struct vbd_params *vbd);
 
 /*
- * step_qmp.c: the step's QMP connection.  Replies come back through
- * drive_reply() with d->cmd naming the command they answer.  Each
- * fail_if_*() returns true when it has failed the step: the caller
- * then returns at once.
+ * step_qmp.c: the change's QMP session, opened by its first command and
+ * kept between its steps.  Replies come back through drive_reply() with
+ * d->cmd naming the command they answer.  Each fail_if_*() returns true
+ * when it has failed the step: the caller then returns at once.
  */
 void step_qmp(struct drive *d, enum drive_cmd cmd, const char *line,
     int len, unsigned id, int fd);
 void step_qmp_query(struct drive *d, enum drive_cmd cmd, const char *what);
+/* Ends the session and gives back libxl's qmp-socket-lock. */
 void step_qmp_close(struct drive *d);
 /* Is the step still waiting for libxl's qmp-socket-lock? */
 bool step_qmp_lock_waiting(const struct drive *d);
+/* Is a command of the step's, or the lock it waits for, still due? */
+bool step_qmp_in_flight(const struct drive *d);
 bool fail_if_refused(struct drive *d, const struct qmp_msg *reply,
     const char *what);
 /*
@@ -255,10 +263,17 @@ bool tray_force(struct drive *d, const struct qmp_block *blk);
 void step_change_medium(struct drive *d, const char *driver, bool force);
 /*
  * The end of every change: the reply to blockdev-change-medium of
- * /dev/fdset/d->new_fdset, then query-block confirming it, then done.
+ * /dev/fdset/d->new_fdset, then query-block confirming it, then
+ * step_changed().
  */
 void step_change_medium_reply(struct drive *d, const struct drive_view *v,
-    const struct qmp_msg *reply);
+    const char *medium, const struct qmp_msg *reply);
+/*
+ * QEMU holds medium, the one attached: done, unless a newer request
+ * came meanwhile, which is planned again from the eject.
+ */
+void step_changed(struct drive *d, const struct drive_view *v,
+    const char *medium);
 /* The query-block after it shows the new medium; else the step failed. */
 bool step_change_medium_confirmed(struct drive *d, const struct qmp_msg *reply);
 

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-only */
 /*
- * A step's QMP connection and the checks every step makes of QEMU's
- * replies.  The connection is opened by the step's first command and
- * closed when the step ends: QEMU serves one client per socket, and
- * libxl must find it free between steps.  As libxl does, the
- * connection is made only under libxl's qmp-socket-lock of the domain
- * (devlock.c, taken without blocking), so that xl save, restore,
- * unpause or qemu-monitor-command never find the monitor taken.
+ * A change's QMP session and the checks every step makes of QEMU's
+ * replies.  The session is opened by the change's first command and
+ * kept, idle, between its steps until the change ends, done or error:
+ * as libxl's cd-insert keeps its one libxl__ev_qmp from eject to
+ * blockdev-change-medium.  A session costs a connect, QEMU's greeting
+ * and qmp_capabilities; behind a stub domain's vchan proxy that is a
+ * second or more, and a stub's fdset is looked for again and again.
+ * QEMU serves one client per socket, so, as libxl does, the session is
+ * opened only under libxl's qmp-socket-lock of the domain (devlock.c,
+ * taken without blocking) and the lock is held as long as the session:
+ * xl save, restore, unpause or qemu-monitor-command wait for the change
+ * to end, as they wait for xl cd-insert's, and never find the monitor
+ * taken.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +40,20 @@ struct qmp_lock {
 static void
 qmp_reply(void *ctx, const struct qmp_msg *reply, const char *err)
 {
-	drive_reply(ctx, reply, err);
+	struct drive *d = ctx;
+
+	/*
+	 * Lost while idle between steps (QEMU restarted its monitor, or
+	 * flooded it with events): no step was waiting on it.  The next
+	 * command opens a session again.
+	 */
+	if (reply == NULL && !qmp_in_flight(d->qmp)) {
+		log_debug("dom %d %s: idle QMP session closed: %s", d->domid,
+		    d->vdev, err);
+		step_qmp_close(d);
+		return;
+	}
+	drive_reply(d, reply, err);
 }
 
 static void qmp_lock_taken(void *ctx, int err);
@@ -95,6 +114,12 @@ bool
 step_qmp_lock_waiting(const struct drive *d)
 {
 	return d->qmp_lock != NULL && !d->qmp_lock->held;
+}
+
+bool
+step_qmp_in_flight(const struct drive *d)
+{
+	return step_qmp_lock_waiting(d) || qmp_in_flight(d->qmp);
 }
 
 static const char *const drive_cmd_names[] = {
@@ -264,8 +289,19 @@ step_change_medium_confirmed(struct drive *d, const struct qmp_msg *reply)
 }
 
 void
+step_changed(struct drive *d, const struct drive_view *v, const char *medium)
+{
+	if (!request_attached(&v->req, &v->vbd)) {
+		drive_replan(d, &v->req, DRIVE_EJECTING, "a newer request "
+		    "came while QEMU took %.200s", medium);
+		return;
+	}
+	drive_transition(d, DRIVE_DONE, medium, NULL);
+}
+
+void
 step_change_medium_reply(struct drive *d, const struct drive_view *v,
-    const struct qmp_msg *reply)
+    const char *medium, const struct qmp_msg *reply)
 {
 	if (d->cmd == CMD_CHANGE_MEDIUM) {
 		if (!fail_if_tray_refused(d, reply, "the medium"))
@@ -273,5 +309,5 @@ step_change_medium_reply(struct drive *d, const struct drive_view *v,
 		return;
 	}
 	if (step_change_medium_confirmed(d, reply))
-		drive_transition(d, DRIVE_DONE, v->req.target, NULL);
+		step_changed(d, v, medium);
 }

@@ -419,7 +419,7 @@ recheck(void *ctx)
 static void
 fdset_wait(struct drive *d)
 {
-	step_qmp_close(d);
+	d->cmd = CMD_NONE;		/* the session stays, idle */
 	d->stub->recheck_ms = d->stub->recheck_ms == 0 ? 1 : d->stub->recheck_ms * 2;
 	if (d->stub->recheck_ms > RECHECK_MAX_MS)
 		d->stub->recheck_ms = RECHECK_MAX_MS;
@@ -482,8 +482,7 @@ stub_changing(struct drive *d, const struct drive_view *v,
 			return;
 		if (blk.inserted) {
 			if (qmp_fdset_of_file(blk.file) == d->new_fdset) {
-				drive_transition(d, DRIVE_DONE, rq->target,
-				    NULL);
+				step_changed(d, v, v->vbd.path);
 				return;
 			}
 			drive_replan(d, rq, DRIVE_EJECTING, "QEMU's drive "
@@ -497,7 +496,7 @@ stub_changing(struct drive *d, const struct drive_view *v,
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:
-		step_change_medium_reply(d, v, reply);
+		step_change_medium_reply(d, v, v->vbd.path, reply);
 		return;
 	case CMD_EJECT:
 	case CMD_REMOVE_FD:
