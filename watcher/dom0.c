@@ -196,10 +196,24 @@ dom0_remove_fd(struct drive *d, int fdset, const char *refusal)
 	    sizeof(line), id, fdset), id, -1);
 }
 
+/* add-fd of the image opened, its fdset named by the medium's key. */
+static void
+dom0_add_fd(struct drive *d)
+{
+	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX];
+	unsigned id = qmp_next_id();
+
+	medium_key(opaque, sizeof(opaque), (enum image_format)d->image_format,
+	    d->image_target);
+	step_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line, sizeof(line), id,
+	    opaque), id, d->image_fd);
+}
+
 /*
  * changing: hand QEMU the image through an fdset and insert it, then
  * confirm with query-block.  A drive found already holding it (a
- * daemon stopped after the change) is only confirmed.  Once the step
+ * daemon stopped after the change) is only confirmed; one the change's
+ * own session emptied is not looked at first.  Once the step
  * has begun it serves the image it opened, whatever the request says
  * meanwhile: a newer one is planned again at the end.
  */
@@ -208,13 +222,9 @@ dom0_changing(struct drive *d, const struct drive_view *v,
     const struct qmp_msg *reply)
 {
 	const struct request *rq = &v->req;
-	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX], err[1024];
+	char opaque[REQUEST_KEY_MAX], err[1024];
 	struct qmp_block blk;
-	unsigned id = qmp_next_id();
 
-	if (d->cmd != CMD_NONE)
-		medium_key(opaque, sizeof(opaque),
-		    (enum image_format)d->image_format, d->image_target);
 	switch (d->cmd) {
 	case CMD_NONE:
 		/* A newer request arrived after attaching: attach that one. */
@@ -227,7 +237,11 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 		if (image_ensure(d, rq) != IMAGE_READY)
 			return;
 		step_begin(d);
-		step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
+		d->force_tray = false;
+		if (d->qmp_emptied)
+			dom0_add_fd(d);
+		else
+			step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
 		if (fail_if_no_block(d, reply, &blk))
@@ -238,12 +252,13 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 			return;
 		}
 		d->force_tray = tray_force(d, &blk);
-		step_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line,
-		    sizeof(line), id, opaque), id, d->image_fd);
+		dom0_add_fd(d);
 		return;
 	case CMD_QUERY_FDSETS:
 		if (fail_if_refused(d, reply, "query-fdsets"))
 			return;
+		medium_key(opaque, sizeof(opaque),
+		    (enum image_format)d->image_format, d->image_target);
 		if (d->new_fdset >= 0 &&
 		    qmp_fdsets_find(reply->ret, opaque) == d->new_fdset) {
 			step_changed(d, v, d->image_target);
@@ -268,6 +283,8 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 		 * Refused: the fdset just added would stay in QEMU 9.1 and
 		 * later, which keep an unused fdset until remove-fd.
 		 */
+		if (step_change_medium_forced(d, reply))
+			return;
 		if (tray_refusal(d, reply, "the medium", err, sizeof(err))) {
 			dom0_remove_fd(d, d->new_fdset, err);
 			return;

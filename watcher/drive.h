@@ -89,7 +89,14 @@ struct drive {
 	struct qmp_conn *qmp;
 	struct qmp_lock *qmp_lock;	/* libxl's qmp-socket-lock (step_qmp.c) */
 	int old_fdset, new_fdset;
+	/*
+	 * The change's QMP session emptied the drive and has been held
+	 * since: under libxl's qmp-socket-lock nothing of libxl's has
+	 * touched QEMU, and the drive needs no look before its insert.
+	 */
+	bool qmp_emptied;
 	bool force_tray;		/* the guest locked the empty drive's tray */
+	const char *change_driver;	/* of blockdev-change-medium, static */
 	char *refusal;			/* QEMU's refusal, while its fdset goes */
 	int stale_fdsets[DRIVE_STALE_FDSETS];
 	int n_stale_fdsets;

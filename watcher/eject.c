@@ -38,6 +38,7 @@ fdsets_free_next(struct drive *d)
 	unsigned id;
 
 	if (d->n_stale_fdsets == 0) {
+		d->qmp_emptied = d->qmp != NULL;
 		drive_transition(d, DRIVE_DETACHING, "", NULL);
 		return;
 	}

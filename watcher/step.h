@@ -262,6 +262,11 @@ bool tray_force(struct drive *d, const struct qmp_block *blk);
 /* blockdev-change-medium of /dev/fdset/d->new_fdset, with driver. */
 void step_change_medium(struct drive *d, const char *driver, bool force);
 /*
+ * Refused for a tray the guest locked, and not forced yet: sent again
+ * with force when force-eject = yes.  True if it was.
+ */
+bool step_change_medium_forced(struct drive *d, const struct qmp_msg *reply);
+/*
  * The end of every change: the reply to blockdev-change-medium of
  * /dev/fdset/d->new_fdset, then query-block confirming it, then
  * step_changed().

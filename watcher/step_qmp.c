@@ -183,6 +183,7 @@ step_qmp_close(struct drive *d)
 	qmp_close(d->qmp);
 	d->qmp = NULL;
 	d->cmd = CMD_NONE;
+	d->qmp_emptied = false;
 	/* Closed first: libxl may talk to QEMU once the lock is free. */
 	if (d->qmp_lock != NULL) {
 		devlock_release(d->qmp_lock->lock);
@@ -270,6 +271,9 @@ step_change_medium(struct drive *d, const char *driver, bool force)
 	char line[QMP_CMD_MAX];
 	unsigned id = qmp_next_id();
 
+	d->qmp_emptied = false;
+	d->change_driver = driver;
+	d->force_tray = force;
 	step_qmp(d, CMD_CHANGE_MEDIUM, line, qmp_cmd_change_medium(line,
 	    sizeof(line), id, d->devid, d->new_fdset, driver, force), id, -1);
 }
@@ -299,11 +303,30 @@ step_changed(struct drive *d, const struct drive_view *v, const char *medium)
 	drive_transition(d, DRIVE_DONE, medium, NULL);
 }
 
+/*
+ * A change sent without force, because the drive was not looked at or
+ * its tray was open then, finds it locked by the guest: with
+ * force-eject = yes it is sent again, forced, as it would have been.
+ */
+bool
+step_change_medium_forced(struct drive *d, const struct qmp_msg *reply)
+{
+	if (d->force_tray || !opts.cfg.force_eject ||
+	    !qmp_error_tray_locked(reply, d->devid))
+		return false;
+	log_info("dom %d %s: the guest has locked the tray; forcing it "
+	    "(force-eject = yes)", d->domid, d->vdev);
+	step_change_medium(d, d->change_driver, true);
+	return true;
+}
+
 void
 step_change_medium_reply(struct drive *d, const struct drive_view *v,
     const char *medium, const struct qmp_msg *reply)
 {
 	if (d->cmd == CMD_CHANGE_MEDIUM) {
+		if (step_change_medium_forced(d, reply))
+			return;
 		if (!fail_if_tray_refused(d, reply, "the medium"))
 			step_qmp_query(d, CMD_CONFIRM, "query-block");
 		return;

@@ -429,10 +429,20 @@ fdset_wait(struct drive *d)
 	d->stub->recheck = loop_timer_add(d->stub->recheck_ms, recheck, d);
 }
 
+static void
+stub_change_medium(struct drive *d, bool force)
+{
+	/* Monotonic µs, to measure from the stub's add-fd. */
+	log_debug("dom %d %s: blockdev-change-medium /dev/fdset/%d t=%llu",
+	    d->domid, d->vdev, d->new_fdset, loop_now_us());
+	step_change_medium(d, "host_device", force);
+}
+
 /*
  * changing: once S has put the new disk into an fdset, insert it; a
  * drive found holding it already (a daemon stopped after the change) is
- * only confirmed.
+ * only confirmed, and one the change's own session emptied is not
+ * looked at first.
  */
 static void
 stub_changing(struct drive *d, const struct drive_view *v,
@@ -475,7 +485,10 @@ stub_changing(struct drive *d, const struct drive_view *v,
 		log_debug("dom %d %s: stub fdset %d", d->domid, d->vdev,
 		    d->new_fdset);
 		stub_glue_check(d);
-		step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
+		if (d->qmp_emptied)
+			stub_change_medium(d, false);
+		else
+			step_qmp_query(d, CMD_QUERY_BLOCK, "query-block");
 		return;
 	case CMD_QUERY_BLOCK:
 		if (fail_if_no_block(d, reply, &blk))
@@ -489,10 +502,7 @@ stub_changing(struct drive *d, const struct drive_view *v,
 			    "holds another medium than the one attached");
 			return;
 		}
-		/* Monotonic µs, to measure from the stub's add-fd. */
-		log_debug("dom %d %s: blockdev-change-medium /dev/fdset/%d "
-		    "t=%llu", d->domid, d->vdev, d->new_fdset, loop_now_us());
-		step_change_medium(d, "host_device", tray_force(d, &blk));
+		stub_change_medium(d, tray_force(d, &blk));
 		return;
 	case CMD_CHANGE_MEDIUM:
 	case CMD_CONFIRM:

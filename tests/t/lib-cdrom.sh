@@ -145,18 +145,27 @@ dom0_drive_converged() {
 	esac
 }
 
-# lock_file D: libxl's device-changes lock of domain D.
+# lock_file D [WHICH]: libxl's lock WHICH of domain D (by default the
+# device-changes lock; qmp-socket-lock, domain-userdata-lock).
 lock_file() {
 	local uuid
 	uuid=$(xenstore-read "/local/domain/$1/vm") || return 1
-	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.libxl-device-changes-lock"
+	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.${2:-libxl-device-changes-lock}"
 }
 
-# hold_lock D: holds D's lock as xl does while it changes a device,
-# until a file "release" appears; returns once the lock is held.
+# hold_lock D [WHICH]: holds D's lock as libxl does (xl while it changes
+# a device), until a file "release" appears; returns once it is held.
 hold_lock() {
 	rm -f locked release &&
-	(flock "$(lock_file "$1")" sh -c "touch locked
+	(flock "$(lock_file "$1" "${2:-}")" sh -c "touch locked
 	    while [ ! -e release ]; do sleep 0.05; done" &) &&
 	wait_for "[ -e locked ]"
+}
+
+# lock_held D WHICH: someone holds D's lock WHICH now (libxl's holder
+# unlinks the file before unlocking: no file is no holder).
+lock_held() {
+	local f
+	f=$(lock_file "$1" "$2") || return 1
+	[ -e "$f" ] && ! flock -n "$f" true
 }

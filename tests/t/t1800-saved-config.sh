@@ -22,22 +22,6 @@ FIXTURES=$HOST_SCRIPT_DIR/libxl-json
 # shellcheck disable=SC2034 # both are used in the tests' code
 FAULTY=$BUILD/xen-cdromd-faults CRASHED=86	# FAULT_EXIT_STATUS
 
-# lock_file D NAME: libxl's lock NAME of domain D.
-lock_file() {
-	local uuid
-	uuid=$(xenstore-read "/local/domain/$1/vm") || return 1
-	echo "$XEN_LIB_DIR/userdata-l.$1.${uuid##*/}.$2"
-}
-
-# hold_lock D NAME: holds D's lock NAME as libxl does, until a file
-# "release" appears; returns once the lock is held.
-hold_lock() {
-	rm -f locked release &&
-	(flock "$(lock_file "$1" "$2")" sh -c "touch locked
-	    while [ ! -e release ]; do sleep 0.05; done" &) &&
-	wait_for "[ -e locked ]"
-}
-
 # xl_element PATH: the hdc element xl 4.17 stored after cd-insert of
 # PATH (cd-eject for ""), taken from the captured files.
 xl_element() {

@@ -237,6 +237,25 @@ test_expect_success 'with force-eject = yes an eject of the locked tray goes thr
 	    "the tray: open, empty, locked again by the guest"
 '
 
+# The change's session emptied the drive and has held QEMU since, so the
+# insert does not look at the tray first; the guest can still close it
+# meanwhile (here: while the stub is late with its add-fd).
+test_expect_success 'a tray closed and locked during a stub change: refused unforced, then forced' '
+	n=$(log_count "dom 5 hdc: the guest has locked the tray; forcing it") &&
+	kill -USR1 "$(cat "$HOSTDIR/pids/stub-6")" &&
+	request 5 hdc "$A" raw &&
+	wait_for "drive_is 5 hdc changing" &&
+	qmp_test 5 blockdev-close-tray "{\"id\":\"ide-5632\"}" >/dev/null &&
+	expect_eq "true false false" "$(qemu_block 5 hdc |
+	    jq -r "\"\\(.locked) \\(.tray_open) \\(.inserted != null)\"")" \
+	    "the tray: locked, closed, empty" &&
+	kill -USR2 "$(cat "$HOSTDIR/pids/stub-6")" &&
+	stub_holds "$A" &&
+	expect_eq $((n + 1)) \
+	    "$(log_count "dom 5 hdc: the guest has locked the tray; forcing it")" \
+	    "forced change-medium"
+'
+
 test_expect_success 'a tray closed and locked while empty: with force-eject = yes, forced in changing' '
 	n=$(log_count "dom 3 hdc: the guest has locked the tray; forcing it") &&
 	stopped_in_changing "$A" force.conf &&
