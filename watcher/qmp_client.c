@@ -25,7 +25,11 @@
 #include "loop.h"
 #include "qmp_client.h"
 
-/* Messages (events, stray replies) tolerated per connection. */
+/*
+ * Messages (events, stray replies) tolerated from one reply of ours to
+ * the next: a connection now lasts a whole change, and a stub's fdset
+ * may be asked for a thousand times in it.
+ */
 #define QMP_MSGS_MAX 1000
 
 enum qmp_conn_state {
@@ -300,6 +304,7 @@ qmp_message(struct qmp_conn *c, const char *line, size_t len)
 		    (m.kind != QMP_MSG_RETURN && m.kind != QMP_MSG_ERROR))
 			break;
 		c->awaiting = false;
+		c->msgs = 0;
 		alive = qmp_deliver(c, &m, NULL);
 		break;
 	case QMP_FAILED:

@@ -84,6 +84,23 @@ test_expect_success 'a holder-to-be of the lock, as libxl waits for it, gets it 
 	expect_eq 1 "$(($(sessions 4) - s0))" "sessions of the whole change"
 '
 
+# Replies to its own commands do not count against the bound on what
+# QEMU may send unasked in one session (tests/t/t4000: a flood).
+test_expect_success 'a stub late by over a thousand query-fdsets: the change still ends done' '
+	: >"$HOSTDIR/empty.conf" &&
+	cdromd_stop &&
+	cdromd_start --log-level debug --config "$HOSTDIR/empty.conf" \
+	    --hotplug-script "$HOTPLUG" &&
+	kill -USR1 "$(cat "$HOSTDIR/pids/stub-5")" &&
+	s0=$(sessions 4) c0=$(commands 4) &&
+	request 4 hdc "$A" raw &&
+	wait_for "[ \$((\$(commands 4) - c0)) -gt 1100 ]" 38 &&
+	drive_is 4 hdc changing &&
+	kill -USR2 "$(cat "$HOSTDIR/pids/stub-5")" &&
+	stub_drive_converged 4 5 hdc "$A" &&
+	expect_eq 1 "$(($(sessions 4) - s0))" "sessions of the whole change"
+'
+
 test_expect_success 'the daemon is still running' '
 	daemon_alive
 '
