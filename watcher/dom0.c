@@ -127,12 +127,18 @@ dom0_change_failed(struct drive *d)
 	return params_write(d, NULL);
 }
 
-/* detaching: the vbd no longer names a medium. */
+/*
+ * detaching: the vbd no longer names a medium; one the daemon's own
+ * last write emptied (an insert after its eject) is left as it is.
+ */
 static void
 dom0_detaching(struct drive *d, const struct drive_view *v)
 {
 	(void)v;
-	params_step_end(d, NULL, DRIVE_ATTACHING);
+	if (drive_view_vbd_emptied(d))
+		drive_transition(d, DRIVE_ATTACHING, NULL, NULL);
+	else
+		params_step_end(d, NULL, DRIVE_ATTACHING);
 }
 
 /* attaching: the vbd names the new medium; an eject ends here. */

@@ -214,6 +214,8 @@ transition_trim(const struct drive *d, struct transition *tr)
 {
 	tr->errors_known = tr->error[0] == '\0' && tr->error_code[0] == '\0' &&
 	    drive_view_errors_clear(d);
+	if (tr->medium != NULL && drive_view_medium_is(d, tr->medium))
+		tr->medium = NULL;
 	if (tr->answered != NULL && drive_view_answered_is(d, tr->answered))
 		tr->answered = NULL;
 	if (tr->saved_config != NULL &&

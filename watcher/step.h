@@ -199,6 +199,11 @@ unsigned drive_view_sweep_nodes(const struct drive *d);
 void drive_view_params_wrote(struct drive *d, const char *params,
     unsigned long seq);
 bool drive_params_event_is_echo(const struct drive *d);
+/*
+ * The vbd's params are "" as the daemon's own transaction left them,
+ * libxl's record with them, and nothing has written them since.
+ */
+bool drive_view_vbd_emptied(const struct drive *d);
 /* These nodes may have changed: read them at the next look. */
 void drive_view_stale(struct drive *d, unsigned nodes);
 /* The node bits an event on cdrom-request/VDEV/leaf (NULL: any) names. */
@@ -220,6 +225,7 @@ void drive_view_wrote(struct drive *d, const struct view_written *w);
  * transition need not write them again.
  */
 bool drive_view_errors_clear(const struct drive *d);
+bool drive_view_medium_is(const struct drive *d, const char *medium);
 bool drive_view_answered_is(const struct drive *d, const char *answered_id);
 bool drive_view_saved_is(const struct drive *d, const char *saved_config);
 /* The vbd's params as the kind reads them, from xenstore. */

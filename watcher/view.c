@@ -28,6 +28,8 @@ struct view_cache {
 	/* The commit that adopted the drive (store.h's stamps); 0: none. */
 	/* The commit that last wrote the vbd's params, the daemon's own. */
 	unsigned long params_seq;
+	/* The params are as that commit wrote them (libxl's record too). */
+	bool params_own;
 	bool has_target;
 	bool target_too_long;
 	bool format_bad;
@@ -139,7 +141,17 @@ drive_view_params_wrote(struct drive *d, const char *params,
 	c->vbd_present = true;
 	c->vbd_format = vbd.format;
 	c->params_seq = seq;
+	c->params_own = true;
 	c->stale &= ~(unsigned)VIEW_PARAMS;
+}
+
+bool
+drive_view_vbd_emptied(const struct drive *d)
+{
+	const struct view_cache *c = d->view;
+
+	return !(c->stale & VIEW_PARAMS) && c->params_own && c->vbd_present &&
+	    c->vbd_path != NULL && c->vbd_path[0] == '\0';
 }
 
 /*
@@ -177,6 +189,15 @@ drive_view_answered_is(const struct drive *d, const char *answered_id)
 
 	return !(c->stale & VIEW_MEDIUM) && c->answered_present &&
 	    c->answered_id != NULL && strcmp(c->answered_id, answered_id) == 0;
+}
+
+bool
+drive_view_medium_is(const struct drive *d, const char *medium)
+{
+	const struct view_cache *c = d->view;
+
+	return !(c->stale & VIEW_MEDIUM) && c->medium != NULL &&
+	    strcmp(c->medium, medium) == 0;
 }
 
 bool
@@ -324,7 +345,8 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		c->has_state = read_leaf(d, "state", buf, 32) == 1 &&
 		    drive_state_parse(buf, &c->state) == 0;
 	if (c->stale & VIEW_MEDIUM) {
-		read_leaf(d, "medium", v->prog.medium, sizeof(v->prog.medium));
+		rc = read_leaf(d, "medium", v->prog.medium,
+		    sizeof(v->prog.medium));
 		c->answered_present = read_leaf(d, "answered-id",
 		    v->prog.answered_id, sizeof(v->prog.answered_id)) == 1;
 		if (!c->answered_present)
@@ -332,6 +354,11 @@ cache_refresh(struct drive *d, struct drive_view *v)
 		if (!cache_set(&c->medium, v->prog.medium) ||
 		    !cache_set(&c->answered_id, v->prog.answered_id))
 			return false;
+		/* Not there: the next transition writes it, whatever it says. */
+		if (rc != 1) {
+			free(c->medium);
+			c->medium = NULL;
+		}
 	}
 	if (c->stale & VIEW_PARAMS) {
 		if (!vbd_params_read(d, &v->vbd) ||
@@ -339,6 +366,7 @@ cache_refresh(struct drive *d, struct drive_view *v)
 			return false;
 		c->vbd_present = v->vbd.present;
 		c->vbd_format = v->vbd.format;
+		c->params_own = false;
 	}
 	c->stale = 0;
 	return true;

@@ -75,6 +75,23 @@ test_expect_success 'a dom0 change writes state once a step, and no error while 
 		cat requests; false; }
 '
 
+test_expect_success 'an insert after its own eject writes neither the empty params nor medium again' '
+	change "" &&
+	l0=$(wc -l <"$TRACE") &&
+	change "$B" &&
+	sleep 0.2 &&
+	requests_since "$l0" &&
+	R=/local/domain/3/cdrom-request/hdc &&
+	BE=/local/domain/0/backend/qdisk/3/5632 &&
+	expect_eq 1 "$(count WRITE "$BE/params")" "writes of the backend params" &&
+	expect_eq 1 "$(count WRITE /libxl/3/device/vbd/5632/params)" \
+	    "writes of libxl'\''s params" &&
+	expect_eq 1 "$(count WRITE "$R/medium")" "writes of medium" &&
+	expect_eq 29 "$(wc -l <requests)" "requests of the insert" &&
+	expect_medium 3 hdc "$B" || {
+		cat requests; false; }
+'
+
 test_expect_success 'after an error, the next change clears error and error-code' '
 	request 3 hdc "$HOSTDIR/missing.iso" &&
 	wait_error 3 hdc &&
