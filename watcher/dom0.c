@@ -202,15 +202,22 @@ dom0_remove_fd(struct drive *d, int fdset, const char *refusal)
 	    sizeof(line), id, fdset), id, -1);
 }
 
-/* add-fd of the image opened, its fdset named by the medium's key. */
+/* The opaque of the opened image's fdset: its medium's key. */
+static void
+image_opaque(const struct drive *d, char *buf, size_t len)
+{
+	medium_key(buf, len, (enum image_format)d->image_format,
+	    d->image_target);
+}
+
+/* add-fd of the image opened. */
 static void
 dom0_add_fd(struct drive *d)
 {
 	char line[QMP_CMD_MAX], opaque[REQUEST_KEY_MAX];
 	unsigned id = qmp_next_id();
 
-	medium_key(opaque, sizeof(opaque), (enum image_format)d->image_format,
-	    d->image_target);
+	image_opaque(d, opaque, sizeof(opaque));
 	step_qmp(d, CMD_ADD_FD, line, qmp_cmd_add_fd(line, sizeof(line), id,
 	    opaque), id, d->image_fd);
 }
@@ -263,8 +270,7 @@ dom0_changing(struct drive *d, const struct drive_view *v,
 	case CMD_QUERY_FDSETS:
 		if (fail_if_refused(d, reply, "query-fdsets"))
 			return;
-		medium_key(opaque, sizeof(opaque),
-		    (enum image_format)d->image_format, d->image_target);
+		image_opaque(d, opaque, sizeof(opaque));
 		if (d->new_fdset >= 0 &&
 		    qmp_fdsets_find(reply->ret, opaque) == d->new_fdset) {
 			step_changed(d, v, d->image_target);
